@@ -12,7 +12,11 @@ from betal_envs.specs import Registry
 STUDENTS: Registry[Student] = Registry("student")
 
 #: Modules whose import registers students; imported on first use.
-STUDENT_MODULES: tuple[str, ...] = ("agents.spatial",)
+STUDENT_MODULES: tuple[str, ...] = (
+    "agents.spatial",
+    "agents.rl.maze_students",
+    "agents.llm.student",
+)
 
 
 def load_students() -> Registry[Student]:

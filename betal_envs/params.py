@@ -110,9 +110,10 @@ def _type_name(value: Any) -> str:
 def _as_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise _Invalid(f"expected an integer, got {_type_name(value)} {value!r}")
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value) or not float(value).is_integer():
-            raise _Invalid(f"expected an integer, got {value!r}")
+    if isinstance(value, (float, np.floating)) and not (
+        math.isfinite(value) and float(value).is_integer()
+    ):
+        raise _Invalid(f"expected an integer, got {value!r}")
     return int(value)
 
 
@@ -338,7 +339,9 @@ class SubsetParam(Parameter):
         items = list(value)
         unknown = [v for v in items if not _is_choice(v, self.choices)]
         if unknown:
-            raise _Invalid(f"{unknown!r} not allowed; allowed a non-empty subset of {list(self.choices)!r}")
+            raise _Invalid(
+                f"{unknown!r} not allowed; allowed a non-empty subset of {list(self.choices)!r}"
+            )
         if not items:
             raise _Invalid(f"must name at least one of {list(self.choices)!r}")
         return tuple(c for c in self.choices if any(_is_choice(v, (c,)) for v in items))
@@ -408,7 +411,9 @@ class ParameterSpace:
         for parameter in self.parameters:
             if parameter.name == name:
                 return parameter
-        raise KeyError(f"{self.template} has no parameter {name!r}.{did_you_mean(name, self.names)}")
+        raise KeyError(
+            f"{self.template} has no parameter {name!r}.{did_you_mean(name, self.names)}"
+        )
 
     def __iter__(self):
         return iter(self.parameters)
@@ -426,7 +431,9 @@ class ParameterSpace:
     def defaults(self) -> Params:
         return {p.name: p.default_value for p in self.parameters}
 
-    def validate(self, params: Mapping[str, Any] | None, base: Mapping[str, Any] | None = None) -> Params:
+    def validate(
+        self, params: Mapping[str, Any] | None, base: Mapping[str, Any] | None = None
+    ) -> Params:
         """Check a (possibly partial) mapping and return a complete parameter set.
 
         Args:
@@ -442,7 +449,9 @@ class ParameterSpace:
         if not isinstance(params, Mapping):
             raise ParameterError(
                 self.template,
-                [f"parameters must be a mapping of name to value, got {_type_name(params)} {params!r}"],
+                [
+                    f"parameters must be a mapping of name to value, got {_type_name(params)} {params!r}"
+                ],
             )
         result = dict(base) if base is not None else self.defaults()
         problems: list[str] = []
@@ -475,6 +484,16 @@ class ParameterSpace:
                 return candidate
         raise RuntimeError(f"{self.template}: could not sample parameters meeting the constraints")
 
+    def decode_valid(self, unit: Sequence[float] | np.ndarray, rng: np.random.Generator) -> Params:
+        """Decode a point; if it breaks a constraint, decode ever wider jitters of it instead."""
+        point = np.asarray(unit, dtype=np.float64)
+        for attempt in range(200):
+            jitter = rng.normal(0.0, 0.02 * attempt, point.shape) if attempt else 0.0
+            candidate = self.decode(np.clip(point + jitter, 0.0, 1.0))
+            if not self.violations(candidate):
+                return candidate
+        return self.sample(rng)
+
     def violations(self, params: Params) -> list[str]:
         return [p for p in (c(params) for c in self.constraints) if p]
 
@@ -489,7 +508,9 @@ class ParameterSpace:
         """Map a point of the unit cube to the nearest parameter set (values clipped to [0, 1])."""
         unit = list(np.asarray(unit, dtype=np.float64).ravel())
         if len(unit) != self.dim:
-            raise ValueError(f"{self.template}: expected {self.dim} unit coordinates, got {len(unit)}")
+            raise ValueError(
+                f"{self.template}: expected {self.dim} unit coordinates, got {len(unit)}"
+            )
         result: Params = {}
         offset = 0
         for parameter in self.parameters:
@@ -497,7 +518,9 @@ class ParameterSpace:
             offset += parameter.dims
         return result
 
-    def restrict(self, free: Iterable[str], fixed: Mapping[str, Any] | None = None) -> ParameterSpace:
+    def restrict(
+        self, free: Iterable[str], fixed: Mapping[str, Any] | None = None
+    ) -> ParameterSpace:
         """A space over the ``free`` parameters only; the others are held at ``fixed`` or defaults.
 
         The held values are kept in :meth:`complete`, which turns a point of the smaller space
@@ -524,7 +547,10 @@ class ParameterSpace:
 
     def table(self) -> str:
         """A Markdown table: name, type, allowed values, default, meaning, harder direction."""
-        rows = ["| name | type | allowed | default | meaning | harder |", "|---|---|---|---|---|---|"]
+        rows = [
+            "| name | type | allowed | default | meaning | harder |",
+            "|---|---|---|---|---|---|",
+        ]
         for p in self.parameters:
             default = p.default_value
             shown = list(default) if isinstance(default, tuple) else default

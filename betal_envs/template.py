@@ -75,6 +75,8 @@ class Template(gym.Env):
     summary: ClassVar[str] = ""
     #: Steps before truncation when ``max_steps`` is not given.
     default_max_steps: ClassVar[int] = 1
+    #: Observation modes the template offers; a text-only template declares ``("text",)``.
+    obs_modes: ClassVar[tuple[str, ...]] = ("text", "array")
 
     def __init__(
         self,
@@ -157,7 +159,9 @@ class Template(gym.Env):
         if self.instance is None:
             raise BetalError(f"{self.env_id}: call reset() before step().")
         if self._done:
-            raise BetalError(f"{self.env_id}: the episode has ended; call reset() to start another.")
+            raise BetalError(
+                f"{self.env_id}: the episode has ended; call reset() to start another."
+            )
         self._steps += 1
         reward, terminated, info = self._act(action)
         truncated = not terminated and self._steps >= self.max_steps

@@ -1,0 +1,7 @@
+"""``python -m betal`` runs the command line."""
+
+import sys
+
+from betal.cli import main
+
+sys.exit(main())
