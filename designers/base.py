@@ -122,6 +122,8 @@ class Designer(ABC):
     name: ClassVar[str] = ""
     #: Whether the designer calls an LLM (listed by ``betal designers``).
     uses_llm: ClassVar[bool] = False
+    #: Most proposals the designer makes in a run (``None``: as many as the loop asks for).
+    proposal_limit: ClassVar[int | None] = None
 
     def start(self, task: DesignTask) -> None:
         """Begin a run; called once before the first proposal (and again on resume)."""
