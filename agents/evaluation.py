@@ -78,7 +78,9 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self)
-        record["params"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        record["params"] = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()
+        }
         record["rate"] = self.rate
         record["ci"] = list(self.ci)
         return record
@@ -94,7 +96,9 @@ def _failure_reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _finish(index: int, episode: Episode, steps: int, reward: float, info: dict[str, Any]) -> EpisodeResult:
+def _finish(
+    index: int, episode: Episode, steps: int, reward: float, info: dict[str, Any]
+) -> EpisodeResult:
     return EpisodeResult(
         index=index,
         success=bool(info.get("success", reward >= 1.0)),
@@ -105,7 +109,9 @@ def _finish(index: int, episode: Episode, steps: int, reward: float, info: dict[
     )
 
 
-def play_episode(student: Student, env: gym.Env, env_id: str, seed: int, index: int) -> tuple[EpisodeResult, Episode]:
+def play_episode(
+    student: Student, env: gym.Env, env_id: str, seed: int, index: int
+) -> tuple[EpisodeResult, Episode]:
     """Play instance ``(seed, index)`` synchronously; a student failure ends it as failed."""
     episode = Episode(env_id=env_id, seed=seed, index=index)
     observation, info = env.reset(seed=seed, options={"index": index})
@@ -120,7 +126,9 @@ def play_episode(student: Student, env: gym.Env, env_id: str, seed: int, index: 
                 return _finish(index, episode, steps, total, info), episode
     except StudentFailure as failure:
         logger.info("episode %s/%s failed: %s", seed, index, failure.reason)
-        result = EpisodeResult(index, False, steps, total, episode.tokens, episode.cost, failure.reason)
+        result = EpisodeResult(
+            index, False, steps, total, episode.tokens, episode.cost, failure.reason
+        )
         return result, episode
 
 
@@ -141,7 +149,9 @@ async def play_episode_async(
                 return _finish(index, episode, steps, total, info), episode
     except StudentFailure as failure:
         logger.info("episode %s/%s failed: %s", seed, index, failure.reason)
-        result = EpisodeResult(index, False, steps, total, episode.tokens, episode.cost, failure.reason)
+        result = EpisodeResult(
+            index, False, steps, total, episode.tokens, episode.cost, failure.reason
+        )
         return result, episode
 
 
@@ -207,7 +217,9 @@ def evaluate(
     indices = list(range(episodes))
     if student.concurrency > 1 or student.is_async:
         env.close()
-        outcomes = asyncio.run(_play_all_async(student, env_id, full_params, seed, indices, on_episode))
+        outcomes = asyncio.run(
+            _play_all_async(student, env_id, full_params, seed, indices, on_episode)
+        )
     else:
         outcomes = []
         try:

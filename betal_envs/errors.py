@@ -28,7 +28,9 @@ class ParameterError(BetalError, ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         noun = "problem" if len(self.problems) == 1 else "problems"
-        super().__init__(f"invalid parameters for {template} ({len(self.problems)} {noun}):\n{lines}")
+        super().__init__(
+            f"invalid parameters for {template} ({len(self.problems)} {noun}):\n{lines}"
+        )
 
 
 class UnknownNameError(BetalError, ValueError):
