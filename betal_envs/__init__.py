@@ -4,7 +4,7 @@ Importing the package registers every template, so ``gym.make("BeTaL/SpatialGrid
 params={...})`` works after ``import betal_envs``.
 """
 
-from betal_envs.errors import BetalError, ParameterError, SpecError, UnknownNameError
+from betal_envs.errors import BetalError, ConfigError, ParameterError, SpecError, UnknownNameError
 from betal_envs.params import (
     BoolParam,
     ChoiceParam,
@@ -23,6 +23,7 @@ __all__ = [
     "BetalError",
     "BoolParam",
     "ChoiceParam",
+    "ConfigError",
     "FloatParam",
     "IntParam",
     "ParameterError",

@@ -41,6 +41,10 @@ class SpecError(BetalError, ValueError):
     """A ``name:key=value,...`` specification could not be parsed or has a bad setting."""
 
 
+class ConfigError(BetalError, ValueError):
+    """A run's settings (target, budgets, episode counts) are not acceptable."""
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest choice, or an empty string."""
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)

@@ -13,6 +13,7 @@ an uninterrupted run would have.
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -148,7 +149,18 @@ class Designer(ABC):
         return dict(best.params or {})
 
     def describe(self) -> str:
-        return self.name
+        """The designer's spec: its name and every setting that differs from the default."""
+        if not dataclasses.is_dataclass(self):
+            return self.name
+        changed = [
+            f"{f.name}={getattr(self, f.name)}"
+            for f in dataclasses.fields(self)
+            if f.init
+            and not f.name.startswith("_")
+            and f.default is not dataclasses.MISSING
+            and getattr(self, f.name) != f.default
+        ]
+        return f"{self.name}:{','.join(changed)}" if changed else self.name
 
 
 DESIGNERS: Registry[Designer] = Registry("designer")

@@ -22,7 +22,7 @@ import optuna
 
 from designers.base import DESIGNERS, Designer, Proposal, Trial
 from designers.random import iteration_rng
-from designers.rate_model import shrunk_rates
+from designers.rate_model import RateModel, shrunk_rates, step_to_level
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,17 @@ class BayesDesigner(Designer):
     prior_episodes: float = field(
         default=25.0, metadata={"doc": "weight of the model in the pooled rate, in episodes"}
     )
+    ridge: float = field(default=1.0, metadata={"doc": "L2 penalty of the logistic rate model"})
+    guided: int = field(
+        default=2,
+        metadata={
+            "doc": "of every guided+1 proposals after startup, this many are rate-model steps"
+        },
+    )
+    max_step: float = field(
+        default=0.6, metadata={"doc": "longest rate-model step in the unit cube"}
+    )
+    jitter: float = field(default=0.03, metadata={"doc": "noise added to a rate-model step"})
 
     name = "bayes"
 
@@ -62,6 +73,12 @@ class BayesDesigner(Designer):
         if self.defaults_first and not history:
             return Proposal(space.defaults(), rationale="the template's defaults")
         seed = int(iteration_rng(self.task.seed, len(history), salt=3).integers(2**31))
+        evaluated = [t for t in history if t.ok]
+        after_startup = len(evaluated) - self.startup
+        if self.guided and after_startup >= 0 and after_startup % (self.guided + 1) < self.guided:
+            stepped = self._model_step(evaluated, np.random.default_rng(seed))
+            if stepped is not None:
+                return stepped
         study = optuna.create_study(direction="minimize", sampler=self._sampler(seed))
         distributions = {
             f"u{i}": optuna.distributions.FloatDistribution(0.0, 1.0) for i in range(space.dim)
@@ -83,15 +100,38 @@ class BayesDesigner(Designer):
             params, rationale=f"Optuna {self.sampler} sampler, {len(study.trials) - 1} trials seen"
         )
 
+    def _model_step(self, evaluated: list[Trial], rng: np.random.Generator) -> Proposal | None:
+        """A secant step onto the target level of the logistic rate model, from the trial
+        whose pooled rate is nearest the target."""
+        space = self.task.space
+        points = np.array([space.encode(t.params) for t in evaluated])
+        successes = [t.successes for t in evaluated]
+        episodes = [t.episodes for t in evaluated]
+        model = RateModel(self.ridge).fit(points, successes, episodes)
+        pooled = shrunk_rates(
+            points, successes, episodes, prior_episodes=self.prior_episodes, ridge=self.ridge
+        )
+        anchor = int(np.argmin(np.abs(pooled - self.task.target)))
+        point = step_to_level(model, points[anchor], self.task.target, self.max_step)
+        if point is None:
+            return None
+        point = np.clip(point + rng.normal(0.0, self.jitter, space.dim), 0.0, 1.0)
+        predicted = float(model.predict(point)[0])
+        return Proposal(
+            space.decode_valid(point, rng),
+            rationale=(
+                f"rate-model step from trial {evaluated[anchor].iteration} (pooled rate "
+                f"{pooled[anchor]:.2f}) to predicted rate {predicted:.2f}"
+            ),
+        )
+
     def _sampler(self, seed: int) -> optuna.samplers.BaseSampler:
         startup = max(0, self.startup - int(self.defaults_first))
         if self.sampler == "gp":
             return optuna.samplers.GPSampler(
                 seed=seed, n_startup_trials=startup, warn_independent_sampling=False
             )
-        return optuna.samplers.TPESampler(
-            seed=seed, n_startup_trials=startup, multivariate=True, warn_independent_sampling=False
-        )
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True)
 
     def recommend(self, history: list[Trial]) -> dict[str, Any] | None:
         evaluated = [t for t in history if t.ok]
@@ -103,6 +143,7 @@ class BayesDesigner(Designer):
             [t.successes for t in evaluated],
             [t.episodes for t in evaluated],
             prior_episodes=self.prior_episodes,
+            ridge=self.ridge,
         )
         best = int(np.argmin(np.abs(pooled - self.task.target)))
         logger.debug(

@@ -82,7 +82,10 @@ class _ChatDesigner(Designer):
         return Proposal(params, rationale=rationale, tokens=tokens, cost=cost, raw=text)
 
     def describe(self) -> str:
-        return f"{self.name}:model={self.model}"
+        """The spec with the model always named, then any other changed setting."""
+        changed = super().describe().partition(":")[2].split(",")
+        others = [item for item in changed if item and not item.startswith("model=")]
+        return f"{self.name}:" + ",".join([f"model={self.model}", *others])
 
 
 @DESIGNERS.register("llm")

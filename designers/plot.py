@@ -21,8 +21,9 @@ def plot_run(path: Path, history: list[Trial], result: dict[str, Any]) -> None:
     if evaluated:
         x = [t.iteration + 1 for t in evaluated]
         y = [t.rate for t in evaluated]
-        low = [t.rate - t.ci[0] for t in evaluated]
-        high = [t.ci[1] - t.rate for t in evaluated]
+        # Clipped at zero: at rates of 0 or 1 rounding can put a bound a hair inside the rate.
+        low = [max(0.0, t.rate - t.ci[0]) for t in evaluated]
+        high = [max(0.0, t.ci[1] - t.rate) for t in evaluated]
         axes.errorbar(x, y, yerr=[low, high], fmt="o-", capsize=3, label="search trial (95% CI)")
     rejected = [t.iteration + 1 for t in history if not t.ok]
     if rejected:
@@ -42,7 +43,7 @@ def plot_run(path: Path, history: list[Trial], result: dict[str, Any]) -> None:
         axes.errorbar(
             [verify_x],
             [rate],
-            yerr=[[rate - low], [high - rate]],
+            yerr=[[max(0.0, rate - low)], [max(0.0, high - rate)]],
             fmt="s",
             color="darkgreen",
             capsize=4,

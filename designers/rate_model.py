@@ -81,3 +81,31 @@ def shrunk_rates(
         return k / np.maximum(n, 1)
     model = RateModel(ridge).fit(points, k, n)
     return (k + prior_episodes * model.predict(points)) / (n + prior_episodes)
+
+
+def logit(p: float) -> float:
+    p = min(1.0 - 1e-6, max(1e-6, float(p)))
+    return float(np.log(p / (1.0 - p)))
+
+
+def step_to_level(
+    model: RateModel, anchor: np.ndarray, target: float, max_step: float = 1.0
+) -> np.ndarray | None:
+    """The point the model predicts at ``target``, reached from ``anchor`` along its gradient.
+
+    In the logit domain the model is linear, so one secant step along the weights lands on
+    the level set ``rate = target``; the step is shortened to ``max_step`` (Euclidean, in the
+    unit cube) and clipped to the cube. ``None`` when the model is flat (no direction).
+    """
+    if model.weights is None:
+        raise RuntimeError("step_to_level called before fit")
+    w = model.weights
+    norm2 = float(w @ w)
+    if norm2 < 1e-8:
+        return None
+    now = float((np.asarray(anchor) - 0.5) @ w + model.intercept)
+    step = (logit(target) - now) / norm2 * w
+    length = float(np.linalg.norm(step))
+    if length > max_step:
+        step *= max_step / length
+    return np.clip(np.asarray(anchor) + step, 0.0, 1.0)

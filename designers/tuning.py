@@ -24,7 +24,7 @@ from typing import Any
 
 from agents.evaluation import EpisodeResult, evaluate
 from agents.registry import make_student
-from betal_envs.errors import BetalError, ParameterError
+from betal_envs.errors import ConfigError, ParameterError
 from betal_envs.params import ParameterSpace, to_jsonable
 from betal_envs.registration import resolve_id, template_class
 from betal_envs.template import instance_seed
@@ -78,16 +78,16 @@ class TuningConfig:
     def __post_init__(self) -> None:
         self.env_id = resolve_id(self.env_id)
         if isinstance(self.target, bool) or not isinstance(self.target, (int, float)):
-            raise BetalError(f"target must be a number in (0, 1), got {self.target!r}.")
+            raise ConfigError(f"target must be a number in (0, 1), got {self.target!r}.")
         if not 0.0 < float(self.target) < 1.0:
-            raise BetalError(
+            raise ConfigError(
                 f"target {self.target} is outside (0, 1); give a success rate such as 0.5."
             )
         self.target = float(self.target)
         for name in ("iterations", "episodes", "eval_episodes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise BetalError(f"{name} must be a positive integer, got {value!r}.")
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
         if self.student is None:
             self.student = template_class(self.env_id).default_student
 

@@ -112,11 +112,14 @@ def test_slips_lower_the_rate_monotonically():
     assert rates[-1] < 0.3 < 0.6 < rates[1]
 
 
-def test_default_student_lands_inside_the_tuning_range_at_the_defaults():
+def test_default_student_spans_every_target_of_the_tuning_protocol():
     student = make_student(None, ENV_ID)
-    assert student.describe().startswith("spatial-exact:slip=0.02")
-    rate = evaluate(student, ENV_ID, {}, episodes=400, seed=7).rate
-    assert 0.75 < rate < 0.98
+    assert student.describe().startswith("spatial-exact:slip=0.05")
+    rate = {
+        n: evaluate(student, ENV_ID, {"n_operations": n}, episodes=400, seed=7).rate
+        for n in (1, 10, 100)
+    }
+    assert rate[1] > 0.95 and 0.6 < rate[10] < 0.85 and rate[100] < 0.15
 
 
 def test_limited_capacity_ignores_the_later_sentences():
