@@ -9,20 +9,28 @@ off). Pairs compared:
 * ``MiniGrid-SimpleCrossingS9N2-v0`` (7x7 with two wall lines) against Maze-v0 at
   ``size=7, wall_density=0.25, view_size=7``.
 
-Minigrid is the optional extra ``bench``; without it the Maze rows are still measured.
+Minigrid is the optional extra ``bench``; without it the Maze rows are still measured. The
+table is printed and written to ``benchmarks/results/maze_throughput.md`` and ``.json``.
 Usage: ``python benchmarks/maze_throughput.py [--steps N]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 
 import betal_envs  # noqa: F401  (registers the templates)
+
+RESULTS = Path(__file__).parent / "results"
 
 PAIRS = (
     ("MiniGrid-Empty-8x8-v0", {"size": 6, "wall_density": 0.0, "view_size": 7}),
@@ -56,8 +64,16 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float, float | None]]
         minigrid = None
         print("minigrid is not installed; install it with: pip install 'betal-envs[bench]'")
     rows: list[tuple[str, float, float | None]] = []
-    print("| Minigrid env | Minigrid steps/s | Maze-v0 params | Maze-v0 steps/s | ratio |")
-    print("|---|---|---|---|---|")
+    lines = [
+        "# Maze-v0 against Minigrid",
+        "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on CPython "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, one process, {args.steps} random "
+        f"steps per env, with `python benchmarks/maze_throughput.py --steps {args.steps}`.",
+        "",
+        "| Minigrid env | Minigrid steps/s | Maze-v0 params | Maze-v0 steps/s | ratio |",
+        "|---|---|---|---|---|",
+    ]
     for minigrid_id, params in PAIRS:
         ours = steps_per_second(
             lambda p=params: gym.make(
@@ -72,8 +88,14 @@ def main(argv: list[str] | None = None) -> list[tuple[str, float, float | None]]
             )
         ratio = f"{ours / theirs:.1f}x" if theirs else "-"
         shown = f"{theirs:,.0f}" if theirs else "-"
-        print(f"| {minigrid_id} | {shown} | `{params}` | {ours:,.0f} | {ratio} |")
+        lines.append(f"| {minigrid_id} | {shown} | `{params}` | {ours:,.0f} | {ratio} |")
         rows.append((minigrid_id, ours, theirs))
+    text = "\n".join(lines) + "\n"
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "maze_throughput.md").write_text(text)
+    record = [{"minigrid": m, "maze_steps_per_s": o, "minigrid_steps_per_s": t} for m, o, t in rows]
+    (RESULTS / "maze_throughput.json").write_text(json.dumps(record, indent=2) + "\n")
     return rows
 
 

@@ -14,7 +14,7 @@ Usage::
 
     .venv/bin/python benchmarks/tuning.py                        # the full protocol
     .venv/bin/python benchmarks/tuning.py --templates BeTaL/SpatialGrid-v0 --seeds 2 \\
-        --targets 0.5 --designers random,bayes                   # a quick subset
+        --targets 0.5 --designers "random bayes"                 # a quick subset
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from betal_envs.registration import TEMPLATES  # noqa: E402
+from designers import DESIGNERS  # noqa: E402
 from designers.summary import by_designer, by_target, designer_table, target_table  # noqa: E402
 from designers.tuning import TuningConfig, tune  # noqa: E402
 
@@ -53,7 +54,8 @@ class Sweep:
     """Settings of the sweep; each becomes a ``--flag``."""
 
     templates: str = ",".join(t for t in OFFLINE_TEMPLATES if t in TEMPLATES)
-    designers: str = "random,random-replay,bayes"
+    #: Designer specs separated by spaces (a spec's own settings are separated by commas).
+    designers: str = "random random-replay bayes"
     targets: str = "0.25,0.5,0.75,0.9"
     seeds: int = 5
     iterations: int = 10
@@ -75,10 +77,17 @@ class Sweep:
                 seed=seed,
             )
             for template in _items(self.templates)
-            for designer in _items(self.designers)
+            for designer in self.designer_specs()
             for target in _items(self.targets)
             for seed in range(self.seeds)
         ]
+
+    def designer_specs(self) -> list[str]:
+        """The designer specs, each checked before any run starts."""
+        specs = self.designers.split()
+        for spec in specs:
+            DESIGNERS.build(spec)
+        return specs
 
     def run_dir(self, config: TuningConfig) -> Path:
         name = config.env_id.split("/")[-1]

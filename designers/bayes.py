@@ -6,9 +6,14 @@ a pure function of its history, so interrupted runs resume to the same proposals
 proposal is the template's defaults, which template authors choose to be of middling
 difficulty.
 
-The final choice does not trust the single noisiest trial: each trial's rate is pooled with
-a logistic model of rate against parameters fitted on every trial (see
-:mod:`designers.rate_model`), and the trial whose pooled rate is nearest the target wins.
+After the first few proposals most of them are *rate-model steps*: a logistic model of rate
+against the unit-encoded parameters, fitted on every trial, is linear in the logit, so one
+secant step from the trial nearest the target lands where the model predicts the target.
+Every ``guided + 1``-th proposal is Optuna's, which keeps exploring the rest of the space.
+
+The final choice does not trust the single noisiest trial: each trial's rate is smoothed by a
+Gaussian process over logit rates that borrows strength from its neighbours (see
+:mod:`designers.rate_model`), and the trial whose smoothed rate is nearest the target wins.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import optuna
 
 from designers.base import DESIGNERS, Designer, Proposal, Trial
 from designers.random import iteration_rng
-from designers.rate_model import RateModel, shrunk_rates, step_to_level
+from designers.rate_model import RateModel, gp_smoothed_rates, shrunk_rates, step_to_level
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +35,7 @@ logger = logging.getLogger(__name__)
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 SAMPLERS = ("gp", "tpe")
+CHOICES = ("gp", "pooled", "raw")
 
 
 @DESIGNERS.register("bayes")
@@ -42,15 +48,16 @@ class BayesDesigner(Designer):
     defaults_first: bool = field(
         default=True, metadata={"doc": "make the first proposal the template's defaults"}
     )
-    pooled_choice: bool = field(
-        default=True, metadata={"doc": "choose the final parameters from the pooled rate model"}
+    choice: str = field(
+        default="gp",
+        metadata={"doc": "final choice: 'gp' (smoothed rates), 'pooled' (shrunk) or 'raw'"},
     )
     prior_episodes: float = field(
         default=25.0, metadata={"doc": "weight of the model in the pooled rate, in episodes"}
     )
-    ridge: float = field(default=1.0, metadata={"doc": "L2 penalty of the logistic rate model"})
+    ridge: float = field(default=0.1, metadata={"doc": "L2 penalty of the logistic rate model"})
     guided: int = field(
-        default=2,
+        default=4,
         metadata={
             "doc": "of every guided+1 proposals after startup, this many are rate-model steps"
         },
@@ -59,12 +66,21 @@ class BayesDesigner(Designer):
         default=0.6, metadata={"doc": "longest rate-model step in the unit cube"}
     )
     jitter: float = field(default=0.03, metadata={"doc": "noise added to a rate-model step"})
+    confirm: int = field(
+        default=0, metadata={"doc": "last proposals that re-measure the current choice"}
+    )
+    locality: float = field(
+        default=0.0,
+        metadata={"doc": "kernel width around the step's start for the step's model; 0: global"},
+    )
 
     name = "bayes"
 
     def __post_init__(self) -> None:
         if self.sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {self.sampler!r}")
+        if self.choice not in CHOICES:
+            raise ValueError(f"choice must be one of {CHOICES}, got {self.choice!r}")
         if self.startup < 0:
             raise ValueError(f"startup must be >= 0, got {self.startup}")
 
@@ -74,6 +90,9 @@ class BayesDesigner(Designer):
             return Proposal(space.defaults(), rationale="the template's defaults")
         seed = int(iteration_rng(self.task.seed, len(history), salt=3).integers(2**31))
         evaluated = [t for t in history if t.ok]
+        if len(evaluated) >= 3 and len(history) >= self.task.iterations - self.confirm:
+            incumbent = self.recommend(history)
+            return Proposal(incumbent, rationale="re-measure the current choice on fresh instances")
         after_startup = len(evaluated) - self.startup
         if self.guided and after_startup >= 0 and after_startup % (self.guided + 1) < self.guided:
             stepped = self._model_step(evaluated, np.random.default_rng(seed))
@@ -100,18 +119,33 @@ class BayesDesigner(Designer):
             params, rationale=f"Optuna {self.sampler} sampler, {len(study.trials) - 1} trials seen"
         )
 
-    def _model_step(self, evaluated: list[Trial], rng: np.random.Generator) -> Proposal | None:
-        """A secant step onto the target level of the logistic rate model, from the trial
-        whose pooled rate is nearest the target."""
-        space = self.task.space
-        points = np.array([space.encode(t.params) for t in evaluated])
+    def _smoothed(self, evaluated: list[Trial]) -> np.ndarray:
+        """Each evaluated trial's rate as the final-choice model sees it."""
+        points = np.array([self.task.space.encode(t.params) for t in evaluated])
         successes = [t.successes for t in evaluated]
         episodes = [t.episodes for t in evaluated]
-        model = RateModel(self.ridge).fit(points, successes, episodes)
-        pooled = shrunk_rates(
+        if self.choice == "raw" or len(evaluated) < 3:
+            return np.array([t.rate for t in evaluated], dtype=np.float64)
+        if self.choice == "gp":
+            return gp_smoothed_rates(points, successes, episodes, ridge=self.ridge)[0]
+        return shrunk_rates(
             points, successes, episodes, prior_episodes=self.prior_episodes, ridge=self.ridge
         )
-        anchor = int(np.argmin(np.abs(pooled - self.task.target)))
+
+    def _model_step(self, evaluated: list[Trial], rng: np.random.Generator) -> Proposal | None:
+        """A secant step onto the target level of the logistic rate model, starting from the
+        trial whose smoothed rate is nearest the target."""
+        space = self.task.space
+        points = np.array([space.encode(t.params) for t in evaluated])
+        rates = self._smoothed(evaluated)
+        anchor = int(np.argmin(np.abs(rates - self.task.target)))
+        weights = None
+        if self.locality > 0:
+            distance2 = np.sum((points - points[anchor]) ** 2, axis=1)
+            weights = np.exp(-distance2 / (2 * self.locality**2))
+        model = RateModel(self.ridge).fit(
+            points, [t.successes for t in evaluated], [t.episodes for t in evaluated], weights
+        )
         point = step_to_level(model, points[anchor], self.task.target, self.max_step)
         if point is None:
             return None
@@ -120,8 +154,8 @@ class BayesDesigner(Designer):
         return Proposal(
             space.decode_valid(point, rng),
             rationale=(
-                f"rate-model step from trial {evaluated[anchor].iteration} (pooled rate "
-                f"{pooled[anchor]:.2f}) to predicted rate {predicted:.2f}"
+                f"rate-model step from trial {evaluated[anchor].iteration} (smoothed rate "
+                f"{rates[anchor]:.2f}) to predicted rate {predicted:.2f}"
             ),
         )
 
@@ -134,19 +168,11 @@ class BayesDesigner(Designer):
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True)
 
     def recommend(self, history: list[Trial]) -> dict[str, Any] | None:
+        """The evaluated trial whose smoothed rate is nearest the target."""
         evaluated = [t for t in history if t.ok]
-        if not self.pooled_choice or len(evaluated) < 3:
-            return super().recommend(history)
-        points = np.array([self.task.space.encode(t.params) for t in evaluated])
-        pooled = shrunk_rates(
-            points,
-            [t.successes for t in evaluated],
-            [t.episodes for t in evaluated],
-            prior_episodes=self.prior_episodes,
-            ridge=self.ridge,
-        )
-        best = int(np.argmin(np.abs(pooled - self.task.target)))
-        logger.debug(
-            "pooled rates %s; chose trial %d", np.round(pooled, 3), evaluated[best].iteration
-        )
+        if not evaluated:
+            return None
+        rates = self._smoothed(evaluated)
+        best = int(np.argmin(np.abs(rates - self.task.target)))
+        logger.debug("smoothed rates %s; chose trial %d", np.round(rates, 3), best)
         return dict(evaluated[best].params or {})
