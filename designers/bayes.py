@@ -66,9 +66,6 @@ class BayesDesigner(Designer):
         default=0.6, metadata={"doc": "longest rate-model step in the unit cube"}
     )
     jitter: float = field(default=0.03, metadata={"doc": "noise added to a rate-model step"})
-    confirm: int = field(
-        default=0, metadata={"doc": "last proposals that re-measure the current choice"}
-    )
     locality: float = field(
         default=0.0,
         metadata={"doc": "kernel width around the step's start for the step's model; 0: global"},
@@ -81,8 +78,14 @@ class BayesDesigner(Designer):
             raise ValueError(f"sampler must be one of {SAMPLERS}, got {self.sampler!r}")
         if self.choice not in CHOICES:
             raise ValueError(f"choice must be one of {CHOICES}, got {self.choice!r}")
-        if self.startup < 0:
-            raise ValueError(f"startup must be >= 0, got {self.startup}")
+        if self.startup < 0 or self.guided < 0:
+            raise ValueError(f"startup and guided must be >= 0, got {self.startup}, {self.guided}")
+        if self.ridge <= 0 or self.max_step <= 0 or self.jitter < 0 or self.locality < 0:
+            raise ValueError(
+                "ridge and max_step must be > 0, jitter and locality >= 0; got "
+                f"ridge={self.ridge}, max_step={self.max_step}, jitter={self.jitter}, "
+                f"locality={self.locality}"
+            )
 
     def propose(self, history: list[Trial]) -> Proposal:
         space = self.task.space
@@ -90,9 +93,6 @@ class BayesDesigner(Designer):
             return Proposal(space.defaults(), rationale="the template's defaults")
         seed = int(iteration_rng(self.task.seed, len(history), salt=3).integers(2**31))
         evaluated = [t for t in history if t.ok]
-        if len(evaluated) >= 3 and len(history) >= self.task.iterations - self.confirm:
-            incumbent = self.recommend(history)
-            return Proposal(incumbent, rationale="re-measure the current choice on fresh instances")
         after_startup = len(evaluated) - self.startup
         if self.guided and after_startup >= 0 and after_startup % (self.guided + 1) < self.guided:
             stepped = self._model_step(evaluated, np.random.default_rng(seed))
