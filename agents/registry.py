@@ -14,6 +14,7 @@ STUDENTS: Registry[Student] = Registry("student")
 #: Modules whose import registers students; imported on first use.
 STUDENT_MODULES: tuple[str, ...] = (
     "agents.spatial",
+    "agents.arithmetic",
     "agents.rl.maze_students",
     "agents.llm.student",
 )

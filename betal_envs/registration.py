@@ -16,6 +16,7 @@ from betal_envs.errors import unknown_name
 #: Registered id -> entry point. The order is the order of ``betal envs``.
 TEMPLATES: dict[str, str] = {
     "BeTaL/SpatialGrid-v0": "betal_envs.spatial_grid:SpatialGridEnv",
+    "BeTaL/ArithmeticSequence-v0": "betal_envs.arithmetic_sequence:ArithmeticSequenceEnv",
     "BeTaL/Maze-v0": "betal_envs.maze:MazeEnv",
 }
 
