@@ -266,10 +266,12 @@ class OpenAIServer:
         if self._httpd is not None:
             return self
         handler = type("BoundHandler", (_Handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="openai-test-server", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="openai-test-server",
+            daemon=True,
         )
         self._thread.start()
         logger.debug("scripted OpenAI server listening on %s", self.url)
@@ -352,11 +354,22 @@ class OpenAIServer:
             self.in_flight -= 1
 
 
+class _Server(ThreadingHTTPServer):
+    """Threads per connection, and a listen queue deep enough for many clients at once."""
+
+    daemon_threads = True
+    # The default of 5 drops connections when a client opens 16 or more at once.
+    request_queue_size = 128
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Serves one connection (keep-alive) for :class:`OpenAIServer`."""
 
     owner: ClassVar[OpenAIServer]
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; without this the second waits on the
+    # client's delayed acknowledgement (about 40 ms a reply).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.address_string(), *args)

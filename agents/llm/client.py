@@ -30,6 +30,7 @@ import math
 import os
 import random
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -112,11 +113,29 @@ class _Retryable(Exception):
 
 @dataclass
 class _Connection:
-    """The openai client and the in-flight cap, both bound to one event loop."""
+    """The openai client and the in-flight cap, both bound to one event loop.
+
+    ``closer`` is a task that waits to be cancelled and then closes the client. ``asyncio.run``
+    cancels the tasks left when its coroutine returns, while the loop still runs, so the
+    connections are closed on their own loop even when nobody calls :meth:`ChatClient.aclose`
+    (``evaluate()`` does not). Left open, they would be closed by the garbage collector from
+    whatever loop runs next, which fails with "Event loop is closed". The task holds the
+    client weakly, so a client dropped while its loop runs is still collected (and closed).
+    """
 
     loop: asyncio.AbstractEventLoop
     openai: openai.AsyncOpenAI
     slots: asyncio.Semaphore
+    closer: asyncio.Task[None]
+
+
+async def _close_when_cancelled(client: weakref.ref[openai.AsyncOpenAI]) -> None:
+    try:
+        await asyncio.get_running_loop().create_future()
+    finally:
+        alive = client()
+        if alive is not None:
+            await alive.close()
 
 
 def retry_after(headers: Mapping[str, str], cap: float) -> float | None:
@@ -278,6 +297,7 @@ class ChatClient:
         """Close the connections opened on the running loop (a later call reopens them)."""
         connection, self._connection = self._connection, None
         if connection is not None and connection.loop is asyncio.get_running_loop():
+            connection.closer.cancel()
             await connection.openai.close()
 
     # -- sending --------------------------------------------------------------------------
@@ -291,7 +311,10 @@ class ChatClient:
                 max_retries=0,
                 timeout=self.settings.timeout,
             )
-            self._connection = _Connection(loop, client, asyncio.Semaphore(self.concurrency))
+            closer = loop.create_task(_close_when_cancelled(weakref.ref(client)))
+            self._connection = _Connection(
+                loop, client, asyncio.Semaphore(self.concurrency), closer
+            )
         return self._connection
 
     async def _send(self, request: Mapping[str, Any], key: str) -> Any:
