@@ -99,7 +99,8 @@ def _items(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def _run(config: TuningConfig, where: Path) -> dict[str, Any]:
+def run_or_load(config: TuningConfig, where: Path) -> dict[str, Any]:
+    """The result of the run in ``where``: read when it finished before, else run now."""
     done = where / "result.json"
     if done.exists():
         return {**json.loads(done.read_text()), "skipped": True}
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=sweep.workers) as pool:
-        futures = {pool.submit(_run, c, sweep.run_dir(c)): c for c in configs}
+        futures = {pool.submit(run_or_load, c, sweep.run_dir(c)): c for c in configs}
         for number, future in enumerate(as_completed(futures), 1):
             result = future.result()
             results.append(result)

@@ -87,11 +87,20 @@ class ChatSettings:
             problems.append(f"model={self.model!r} must name a model, e.g. 'gpt-4o-mini'")
         for name in ("timeout", "backoff", "max_wait"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 problems.append(f"{name}={value!r} must be a non-negative number of seconds")
         if self.timeout == 0:
             problems.append("timeout=0 would fail every request; give seconds, e.g. 60")
-        if not isinstance(self.max_retries, int) or self.max_retries < 0:
+        if (
+            isinstance(self.max_retries, bool)
+            or not isinstance(self.max_retries, int)
+            or self.max_retries < 0
+        ):
             problems.append(f"max_retries={self.max_retries!r} must be an integer >= 0")
         if self.max_tokens is not None and (
             not isinstance(self.max_tokens, int) or self.max_tokens < 1
