@@ -21,6 +21,7 @@ from typing import Any
 import gymnasium as gym
 
 import betal_envs  # noqa: F401  (registers the templates)
+from agents.budget import BudgetExhausted, active_budget
 from agents.student import Episode, Student, StudentFailure
 from betal_envs.registration import resolve_id
 
@@ -67,6 +68,8 @@ class Evaluation:
     cached_requests: int = 0
     wall_s: float = 0.0
     failures: dict[str, int] = field(default_factory=dict)
+    #: Why the evaluation ended before all its episodes (a spent budget); ``None`` if it did not.
+    stopped: str | None = None
 
     @property
     def rate(self) -> float:
@@ -162,6 +165,7 @@ async def _play_all_async(
     seed: int,
     indices: list[int],
     on_episode: Callable[[EpisodeResult], None] | None,
+    stopped: list[str],
 ) -> list[tuple[EpisodeResult, Episode]]:
     width = max(1, min(int(student.concurrency), len(indices)))
     envs = [_make_env(env_id, params, student.obs_mode) for _ in range(width)]
@@ -171,12 +175,16 @@ async def _play_all_async(
     results: list[tuple[EpisodeResult, Episode]] = []
 
     async def worker(env: gym.Env) -> None:
-        while not queue.empty():
-            index = queue.get_nowait()
-            outcome = await play_episode_async(student, env, env_id, seed, index)
-            results.append(outcome)
-            if on_episode is not None:
-                on_episode(outcome[0])
+        try:
+            while not queue.empty():
+                _check_budget()
+                index = queue.get_nowait()
+                outcome = await play_episode_async(student, env, env_id, seed, index)
+                results.append(outcome)
+                if on_episode is not None:
+                    on_episode(outcome[0])
+        except BudgetExhausted as spent:
+            stopped.append(spent.reason)
 
     try:
         await asyncio.gather(*(worker(env) for env in envs))
@@ -184,6 +192,12 @@ async def _play_all_async(
         for env in envs:
             env.close()
     return sorted(results, key=lambda outcome: outcome[0].index)
+
+
+def _check_budget() -> None:
+    budget = active_budget()
+    if budget is not None:
+        budget.check()
 
 
 def evaluate(
@@ -205,6 +219,9 @@ def evaluate(
         seed: the instance stream; disjoint seeds give disjoint instance sets.
         on_episode: called after each episode, e.g. to advance a progress bar.
 
+    Inside :func:`agents.budget.spending`, no episode starts once the budget is spent: the
+    evaluation then covers the episodes finished so far and ``stopped`` says why.
+
     Raises:
         ParameterError: when ``params`` are invalid for the template.
     """
@@ -215,19 +232,23 @@ def evaluate(
     env = _make_env(env_id, params or {}, student.obs_mode)
     full_params = env.unwrapped.get_params()
     indices = list(range(episodes))
+    stopped: list[str] = []
     if student.concurrency > 1 or student.is_async:
         env.close()
         outcomes = asyncio.run(
-            _play_all_async(student, env_id, full_params, seed, indices, on_episode)
+            _play_all_async(student, env_id, full_params, seed, indices, on_episode, stopped)
         )
     else:
         outcomes = []
         try:
             for index in indices:
+                _check_budget()
                 outcome = play_episode(student, env, env_id, seed, index)
                 outcomes.append(outcome)
                 if on_episode is not None:
                     on_episode(outcome[0])
+        except BudgetExhausted as spent:
+            stopped.append(spent.reason)
         finally:
             env.close()
     failures = Counter(result.failure for result, _ in outcomes if result.failure)
@@ -236,7 +257,7 @@ def evaluate(
         student=student.describe(),
         params=full_params,
         seed=seed,
-        episodes=episodes,
+        episodes=len(outcomes),
         successes=sum(result.success for result, _ in outcomes),
         tokens=sum(episode.tokens for _, episode in outcomes),
         cost=sum(episode.cost for _, episode in outcomes),
@@ -244,4 +265,5 @@ def evaluate(
         cached_requests=sum(episode.cached_requests for _, episode in outcomes),
         wall_s=time.perf_counter() - start,
         failures=dict(failures),
+        stopped=stopped[0] if stopped else None,
     )

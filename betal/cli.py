@@ -18,6 +18,12 @@ from betal_envs.errors import BetalError
 EXIT_USAGE = 2
 
 
+def _add_budget_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-tokens", type=int, help="stop once this many tokens are spent")
+    parser.add_argument("--max-cost", type=float, help="stop once this many dollars are spent")
+    parser.add_argument("--max-wall-s", type=float, help="stop after this many seconds")
+
+
 def _add_common_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--student", help="student spec, NAME[:key=value,...]; the template's default if omitted"
@@ -70,12 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument("--out", help="run directory to write (default: none kept)")
     tune.add_argument("--resume", metavar="DIR", help="continue the run recorded in DIR")
+    _add_budget_options(tune)
     _add_common_run_options(tune)
 
     evaluate = commands.add_parser("eval", help="evaluate a student at given parameters")
     evaluate.add_argument("env", help="template id")
     evaluate.add_argument("--params", default="{}", help="JSON object, or @FILE holding one")
     evaluate.add_argument("--episodes", type=int, default=100, help="episodes (default 100)")
+    _add_budget_options(evaluate)
     _add_common_run_options(evaluate)
 
     report = commands.add_parser(

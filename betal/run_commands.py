@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -41,11 +42,18 @@ def run_tune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from designers.tuning import Progress as TuningProgress
     from designers.tuning import TuningConfig, tune
 
+    budgets = {
+        "max_tokens": args.max_tokens,
+        "max_cost": args.max_cost,
+        "max_wall_s": args.max_wall_s,
+    }
     if args.resume:
         out, resume = args.resume, True
         if not Path(out, "config.json").exists():
             raise BetalError(f"--resume {out}: no config.json there; it is not a run directory.")
         config = TuningConfig(**json.loads(Path(out, "config.json").read_text()))
+        given = {name: value for name, value in budgets.items() if value is not None}
+        config = dataclasses.replace(config, **given)
     else:
         if not args.env or args.target is None:
             parser.error("tune needs ENV and --target T (or --resume DIR)")
@@ -60,6 +68,7 @@ def run_tune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             eval_episodes=args.eval_episodes,
             seed=args.seed,
             free=[n.strip() for n in args.free.split(",")] if args.free else None,
+            **budgets,
         )
     console = Console(stderr=True)
     console.print(
@@ -144,13 +153,15 @@ def _read_params(text: str) -> dict[str, Any]:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from agents.budget import Budget, spending
     from agents.evaluation import evaluate
     from agents.registry import make_student
 
     params = _read_params(args.params)
     student = make_student(args.student, args.env)
+    budget = Budget(args.max_tokens, args.max_cost, args.max_wall_s)
     console = Console(stderr=True)
-    with _progress(console) as bar:
+    with _progress(console) as bar, spending(budget if budget.limited else None):
         task = bar.add_task("eval", total=args.episodes)
         record = evaluate(
             student,
@@ -175,6 +186,7 @@ def run_eval(args: argparse.Namespace) -> int:
         ("failures", json.dumps(record.failures) if record.failures else "none"),
         ("tokens / cost", f"{record.tokens} / ${record.cost:.4f}"),
         ("wall time", f"{record.wall_s:.2f} s"),
+        ("stopped", record.stopped or "no: every episode played"),
     ):
         table.add_row(key, value)
     console.print(table)

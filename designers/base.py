@@ -67,8 +67,9 @@ class Trial:
 
     Attributes:
         iteration: 0-based position in the run.
-        status: ``"ok"`` (evaluated), ``"invalid"`` (rejected by validation) or
-            ``"designer_error"`` (nothing usable was proposed).
+        status: ``"ok"`` (evaluated), ``"invalid"`` (rejected by validation),
+            ``"designer_error"`` (nothing usable was proposed) or ``"stopped"`` (a budget ran
+            out while the student played; what was spent is kept, the partial rate is not).
         proposed: the raw values the designer proposed.
         params: the complete validated parameters (``None`` unless ``status == "ok"``).
         successes, episodes, rate, ci: the student's record at ``params``.

@@ -31,6 +31,8 @@ def feedback(trial: Trial, target: float) -> str:
     """One sentence of feedback in words about a finished trial."""
     if trial.status == "invalid":
         return f"rejected: {trial.error}. Propose values inside the allowed ranges."
+    if trial.status == "stopped":
+        return f"not measured: {trial.error}; propose again."
     if trial.status != "ok" or trial.rate is None:
         return f"no usable proposal: {trial.error}."
     low, high = trial.ci or (trial.rate, trial.rate)

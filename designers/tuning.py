@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.budget import Budget, BudgetExhausted, spending
 from agents.evaluation import EpisodeResult, evaluate
 from agents.registry import make_student
 from betal_envs.errors import ConfigError, ParameterError
@@ -62,6 +63,9 @@ class TuningConfig:
         free: names of the parameters the designer may set (all when ``None``); the others
             stay at ``fixed`` values or their defaults.
         fixed: values for the parameters held fixed.
+        max_tokens, max_cost, max_wall_s: budgets of the whole run (``None``: no limit).
+            When one is reached the trial in progress is dropped, the run stops and its
+            result is written from the finished trials (verified only if the budget lasted).
     """
 
     env_id: str
@@ -74,6 +78,9 @@ class TuningConfig:
     seed: int = 0
     free: list[str] | None = None
     fixed: dict[str, Any] = field(default_factory=dict)
+    max_tokens: int | None = None
+    max_cost: float | None = None
+    max_wall_s: float | None = None
 
     def __post_init__(self) -> None:
         self.env_id = resolve_id(self.env_id)
@@ -90,6 +97,23 @@ class TuningConfig:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
         if self.student is None:
             self.student = template_class(self.env_id).default_student
+        Budget(self.max_tokens, self.max_cost, self.max_wall_s)  # validates the limits
+
+    def budget(self, history: list[Trial]) -> Budget:
+        """The run's budget, charged with what the finished trials spent."""
+        return Budget(
+            self.max_tokens,
+            self.max_cost,
+            self.max_wall_s,
+            tokens=sum(t.designer_tokens + t.student_tokens for t in history),
+            cost=sum(t.cost for t in history),
+            spent_wall_s=sum(t.wall_s for t in history),
+        )
+
+    def same_run(self, other: TuningConfig) -> bool:
+        """Whether two configs describe the same run (budgets may differ)."""
+        budgets = {"max_tokens": None, "max_cost": None, "max_wall_s": None}
+        return {**asdict(self), **budgets} == {**asdict(other), **budgets}
 
     def space(self) -> ParameterSpace:
         space = template_class(self.env_id).space
@@ -174,6 +198,12 @@ def _run_trial(
                 seed=search_stream(config.seed, iteration),
                 on_episode=progress.on_episode,
             )
+            if record.stopped:
+                # Recorded with what it spent, so that a resumed run's budget counts it.
+                trial.status, trial.error = "stopped", record.stopped
+                trial.student_tokens, trial.cost = record.tokens, trial.cost + record.cost
+                trial.wall_s = time.perf_counter() - start
+                return trial
             trial.status, trial.params = "ok", to_jsonable(record.params)
             trial.successes, trial.episodes = record.successes, record.episodes
             trial.rate, trial.ci = record.rate, record.ci
@@ -187,7 +217,7 @@ def _run_trial(
 
 
 def tune(
-    config: TuningConfig,
+    config: TuningConfig | None,
     out: str | Path | None = None,
     *,
     resume: bool = False,
@@ -196,7 +226,8 @@ def tune(
     """Run (or resume) a tuning run and return its verified result.
 
     Args:
-        config: what to tune; ignored on resume in favour of the directory's ``config.json``.
+        config: what to tune. On resume ``None`` takes the directory's ``config.json``; a
+            config given must describe the same run, and its budgets replace the stored ones.
         out: the run directory; ``None`` keeps nothing on disk.
         resume: continue the run recorded in ``out`` without repeating finished trials.
         progress: callbacks for a live display.
@@ -207,17 +238,20 @@ def tune(
     """
     progress = progress or Progress()
     if out is None:
+        if config is None:
+            raise RunDirError("resuming needs the run directory; pass --resume DIR.")
         return _tune(config, None, progress)
     with RunDir(out) as run:
-        if resume:
-            config = TuningConfig(**run.read_config())
-        elif run.has_config() and run.read_config() != asdict(config):
+        stored = TuningConfig(**run.read_config()) if resume or run.has_config() else None
+        if config is None and stored is None:
+            raise RunDirError(f"{run.path} holds no run to resume.")
+        if config is not None and stored is not None and not stored.same_run(config):
             raise RunDirError(
                 f"{run.path} already holds a different run; pass --resume {run.path} to "
                 "continue it, or choose another --out directory."
             )
-        else:
-            run.write_config(asdict(config))
+        config = config or stored
+        run.write_config(asdict(config))
         return _tune(config, run, progress)
 
 
@@ -248,29 +282,43 @@ def _tune(config: TuningConfig, run: RunDir | None, progress: Progress) -> Tunin
     if designer.proposal_limit is not None:
         limit = min(limit, designer.proposal_limit)
     previous_wall = sum(t.wall_s for t in history)
-    for iteration in range(len(history), limit):
-        trial = _run_trial(iteration, designer, history, config, space, student, progress)
-        if run:
-            run.append_trial(trial)
-        history.append(trial)
-        designer.observe(trial)
-        if progress.on_trial:
-            progress.on_trial(trial)
+    budget = config.budget(history)
+    stopped = None
+    with spending(budget if budget.limited else None):
+        try:
+            for iteration in range(len(history), limit):
+                budget.check()
+                trial = _run_trial(iteration, designer, history, config, space, student, progress)
+                if run:
+                    run.append_trial(trial)
+                history.append(trial)
+                designer.observe(trial)
+                if progress.on_trial:
+                    progress.on_trial(trial)
+                if trial.status == "stopped":
+                    raise BudgetExhausted(trial.error or "budget reached")
+        except BudgetExhausted as spent:
+            stopped = spent.reason
+            logger.warning("stopping the search after %d trials: %s", len(history), stopped)
 
-    best = designer.recommend(history)
-    verification = None
-    if best is not None:
-        if progress.on_verify_start:
-            progress.on_verify_start(best)
-        verification = evaluate(
-            student,
-            config.env_id,
-            best,
-            episodes=config.eval_episodes,
-            seed=verify_stream(config.seed),
-            on_episode=progress.on_episode,
-        )
+        best = designer.recommend(history)
+        verification = None
+        if best is not None and stopped is None:
+            if progress.on_verify_start:
+                progress.on_verify_start(best)
+            verification = evaluate(
+                student,
+                config.env_id,
+                best,
+                episodes=config.eval_episodes,
+                seed=verify_stream(config.seed),
+                on_episode=progress.on_episode,
+            )
+            if verification.stopped:
+                stopped, verification = f"{verification.stopped} during verification", None
     result = _summarise(config, designer, student, history, best, verification)
+    if stopped:
+        result.stopped = stopped
     result.wall_s = previous_wall + (time.perf_counter() - started)
     if run:
         run.write_result(result.to_dict())

@@ -10,6 +10,9 @@ instances takes:
   4xx answers are final. The jitter is drawn from the request's cache key, so a rerun waits
   the same, while different requests spread out.
 * **Token and cost accounting** from the reply's ``usage`` and a :class:`PriceTable`.
+* **Budgets.** Inside :func:`agents.budget.spending`, each request is admitted by the active
+  :class:`~agents.budget.Budget` first and charged to it after; a spent budget raises
+  :class:`~agents.budget.BudgetExhausted` instead of sending.
 * **An on-disk cache** (:class:`~agents.llm.cache.ReplyCache`): an identical request is
   answered from disk, costs nothing and sends nothing.
 * **Servers without structured output.** A 400 answer that mentions ``response_format`` or
@@ -38,6 +41,7 @@ from typing import Any
 
 import openai
 
+from agents.budget import active_budget
 from agents.llm.cache import ReplyCache, default_cache_dir, request_key
 from agents.llm.prices import PriceTable
 from agents.llm.reply import ChatReply, LLMError, read_completion
@@ -265,11 +269,20 @@ class ChatClient:
                     return replace(read_completion(body), cached=True, cost=0.0)
                 except LLMError as error:
                     logger.warning("ignoring cached reply %s: %s", key[:12], error.reason)
-        body = await self._send(request, key)
-        reply = read_completion(body)
-        reply.cost = self.prices.cost(
-            self.settings.model, reply.prompt_tokens, reply.completion_tokens
-        )
+        budget = active_budget()
+        if budget is not None:
+            await budget.admit()
+        spent = (0, 0.0)
+        try:
+            body = await self._send(request, key)
+            reply = read_completion(body)
+            reply.cost = self.prices.cost(
+                self.settings.model, reply.prompt_tokens, reply.completion_tokens
+            )
+            spent = (reply.prompt_tokens + reply.completion_tokens, reply.cost)
+        finally:
+            if budget is not None:
+                budget.settle(*spent)
         if self.cache is not None:
             self.cache.put(key, body)
         return reply
