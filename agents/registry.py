@@ -17,6 +17,8 @@ STUDENT_MODULES: tuple[str, ...] = (
     "agents.arithmetic",
     "agents.rl.maze_students",
     "agents.llm.student",
+    "agents.airline",
+    "agents.llm.tool_agent",
 )
 
 

@@ -18,6 +18,7 @@ TEMPLATES: dict[str, str] = {
     "BeTaL/SpatialGrid-v0": "betal_envs.spatial_grid:SpatialGridEnv",
     "BeTaL/ArithmeticSequence-v0": "betal_envs.arithmetic_sequence:ArithmeticSequenceEnv",
     "BeTaL/Maze-v0": "betal_envs.maze:MazeEnv",
+    "BeTaL/Airline-v0": "betal_envs.airline:AirlineEnv",
 }
 
 
