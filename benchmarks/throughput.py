@@ -51,12 +51,31 @@ CASES: dict[str, dict[str, dict[str, Any]]] = {
             "question_kinds": ["position", "facing", "relative"],
         },
     },
+    "BeTaL/ArithmeticSequence-v0": {
+        "defaults (all families, 5 terms, 2 ahead)": {},
+        "degree 6, order 5, 10 ahead, large numbers": {
+            "max_degree": 6,
+            "max_order": 5,
+            "ahead": 10,
+            "coef_max": 30,
+            "start_max": 1000,
+            "negatives": True,
+        },
+    },
+    "BeTaL/Airline-v0": {"defaults": {}},
+    "BeTaL/Maze-v0": {
+        "defaults (11x11, 30 % walls)": {},
+        "15x15, 40 % walls": {"size": 15, "wall_density": 0.4},
+    },
 }
 
 #: A typical text reply per template; templates not listed answer with one sampled action
 #: (a random string up to the space's length, far longer than a real reply).
 TEXT_ACTIONS: dict[str, str] = {
     "BeTaL/SpatialGrid-v0": "The particle ends at row 0, column 0.\nAnswer: (0, 0)",
+    "BeTaL/ArithmeticSequence-v0": "The differences grow by 2 each time.\nAnswer: 42",
+    "BeTaL/Airline-v0": '{"tool": "end_conversation", "arguments": {}}',
+    "BeTaL/Maze-v0": "forward",
 }
 
 
