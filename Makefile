@@ -12,9 +12,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # torch is pinned and installed first: stable-baselines3 would otherwise pull a CUDA build.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# The ray extra is installed so that the tests of the Ray backend run.
+$(VENV)/.installed: pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,ray]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -30,9 +31,10 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# --dist loadgroup keeps the tests marked xdist_group("ray") on one worker, with one Ray instance.
 test: lint
-	$(BIN)/python -m pytest -n 2 -q
-	$(BIN)/python -O -m pytest -n 2 -q -m "not slow" -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -O -m pytest -n 2 --dist loadgroup -q -m "not slow" -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache .hypothesis

@@ -5,6 +5,7 @@
 successes, rate with a Wilson interval, tokens, cost, wall time and the reasons of failed
 episodes. Students that wait on servers (``Student.concurrency > 1``) play their episodes
 concurrently on an asyncio loop, each on its own env; others play them one after another.
+A backend (:mod:`agents.backends`) may play them elsewhere, e.g. in batches as Ray tasks.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 
 import betal_envs  # noqa: F401  (registers the templates)
 from agents.budget import BudgetExhausted, active_budget
 from agents.student import Episode, Student, StudentFailure
+from betal_envs.errors import ConfigError
 from betal_envs.registration import resolve_id
+
+if TYPE_CHECKING:
+    from agents.backends import Backend
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +205,46 @@ def _check_budget() -> None:
         budget.check()
 
 
+def play_episodes(
+    student: Student,
+    env_id: str,
+    params: Mapping[str, Any],
+    seed: int,
+    indices: list[int],
+    on_episode: Callable[[EpisodeResult], None] | None = None,
+) -> tuple[list[tuple[EpisodeResult, Episode]], str | None]:
+    """Play instances ``(seed, i)`` for ``i`` in ``indices`` in this process.
+
+    Students that wait on servers play concurrently on an asyncio loop, others one episode
+    after another on one env. Inside :func:`agents.budget.spending`, no episode starts once
+    the budget is spent.
+
+    Returns:
+        How each episode ended, with the student's record of it, in index order; and why
+        play stopped early (a spent budget), or ``None`` when every index was played.
+    """
+    stopped: list[str] = []
+    if student.concurrency > 1 or student.is_async:
+        outcomes = asyncio.run(
+            _play_all_async(student, env_id, params, seed, indices, on_episode, stopped)
+        )
+        return outcomes, stopped[0] if stopped else None
+    outcomes = []
+    env = _make_env(env_id, params, student.obs_mode)
+    try:
+        for index in indices:
+            _check_budget()
+            outcome = play_episode(student, env, env_id, seed, index)
+            outcomes.append(outcome)
+            if on_episode is not None:
+                on_episode(outcome[0])
+    except BudgetExhausted as spent:
+        stopped.append(spent.reason)
+    finally:
+        env.close()
+    return outcomes, stopped[0] if stopped else None
+
+
 def evaluate(
     student: Student,
     env_id: str,
@@ -208,6 +253,7 @@ def evaluate(
     episodes: int = 50,
     seed: int = 0,
     on_episode: Callable[[EpisodeResult], None] | None = None,
+    backend: Backend | None = None,
 ) -> Evaluation:
     """Play ``episodes`` instances of a template at ``params`` and summarise the student's record.
 
@@ -218,39 +264,26 @@ def evaluate(
         episodes: number of instances, ``(seed, 0) .. (seed, episodes - 1)``.
         seed: the instance stream; disjoint seeds give disjoint instance sets.
         on_episode: called after each episode, e.g. to advance a progress bar.
+        backend: where the episodes run (see :mod:`agents.backends`); ``None`` plays them in
+            this process. Every backend gives the same evaluation for the same seed.
 
     Inside :func:`agents.budget.spending`, no episode starts once the budget is spent: the
     evaluation then covers the episodes finished so far and ``stopped`` says why.
 
     Raises:
         ParameterError: when ``params`` are invalid for the template.
+        ConfigError: when ``episodes`` is not a positive integer.
     """
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
-        raise ValueError(f"episodes must be a positive integer, got {episodes!r}.")
+        raise ConfigError(f"episodes must be a positive integer, got {episodes!r}.")
     env_id = resolve_id(env_id)
     start = time.perf_counter()
     env = _make_env(env_id, params or {}, student.obs_mode)
     full_params = env.unwrapped.get_params()
+    env.close()
     indices = list(range(episodes))
-    stopped: list[str] = []
-    if student.concurrency > 1 or student.is_async:
-        env.close()
-        outcomes = asyncio.run(
-            _play_all_async(student, env_id, full_params, seed, indices, on_episode, stopped)
-        )
-    else:
-        outcomes = []
-        try:
-            for index in indices:
-                _check_budget()
-                outcome = play_episode(student, env, env_id, seed, index)
-                outcomes.append(outcome)
-                if on_episode is not None:
-                    on_episode(outcome[0])
-        except BudgetExhausted as spent:
-            stopped.append(spent.reason)
-        finally:
-            env.close()
+    play = play_episodes if backend is None else backend.play
+    outcomes, stopped = play(student, env_id, full_params, seed, indices, on_episode)
     failures = Counter(result.failure for result, _ in outcomes if result.failure)
     return Evaluation(
         env_id=env_id,
@@ -265,5 +298,5 @@ def evaluate(
         cached_requests=sum(episode.cached_requests for _, episode in outcomes),
         wall_s=time.perf_counter() - start,
         failures=dict(failures),
-        stopped=stopped[0] if stopped else None,
+        stopped=stopped,
     )

@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.tuning import run_or_load  # noqa: E402
 from betal_envs.registration import template_class  # noqa: E402
 from designers.summary import mean_interval, run_gap  # noqa: E402
+from designers.sweep import run_or_load  # noqa: E402
 from designers.tuning import TuningConfig  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"

@@ -23,8 +23,9 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,9 @@ from typing import Any
 import gymnasium as gym
 
 import betal_envs  # noqa: F401  (registers the templates)
+from betal_envs.errors import BetalError
 from betal_envs.question import QuestionTemplate
-from betal_envs.registration import template_class
+from betal_envs.registration import resolve_id, template_class
 from betal_envs.template import instance_seed
 
 RESULTS = Path(__file__).parent / "results"
@@ -160,12 +162,19 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     parser.add_argument("--only", default=None, help="measure only this template id")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the results")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.seconds <= 0:
+        parser.error(f"--seconds must be positive, got {args.seconds:g}")
+    if args.only:
+        try:
+            args.only = resolve_id(args.only)
+        except BetalError as error:
+            parser.error(str(error))
 
     rows = []
     for env_id, cases in CASES.items():
@@ -177,16 +186,24 @@ def main() -> None:
     machine = f"{platform.python_implementation()} {platform.python_version()}, "
     machine += f"{platform.machine()}, {os.cpu_count()} logical CPUs (one used)"
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    command = f"benchmarks/throughput.py --seconds {args.seconds:g}"
+    command += f" --only {args.only}" if args.only else ""
     table = markdown(rows)
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "throughput.md").write_text(
-        f"# Template throughput\n\nMeasured {stamp} on {machine} with "
-        f"`benchmarks/throughput.py --seconds {args.seconds:g}`.\n\n{table}\n"
+        f"# Template throughput\n\nMeasured {stamp} on {machine} with `{command}`.\n\n{table}\n"
     )
-    record = {"measured": stamp, "machine": machine, "seconds": args.seconds, "rows": rows}
+    record = {
+        "measured": stamp,
+        "machine": machine,
+        "command": command,
+        "seconds": args.seconds,
+        "rows": rows,
+    }
     (args.out / "throughput.json").write_text(json.dumps(record, indent=2) + "\n")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -10,11 +10,16 @@ Each run keeps its run directory under ``--runs``; a rerun skips runs that alrea
 ``result.json``, so an interrupted sweep continues where it stopped. LLM designers run only
 when named in ``--designers`` (and need ``OPENAI_BASE_URL`` or ``OPENAI_API_KEY``).
 
+``--backend ray [--address ADDR]`` runs every run as a Ray task on the cluster's CPUs instead
+of in ``--workers`` local processes; only this script writes the run directories, which come
+out the same (see :mod:`designers.sweep`).
+
 Usage::
 
     .venv/bin/python benchmarks/tuning.py                        # the full protocol
     .venv/bin/python benchmarks/tuning.py --templates BeTaL/SpatialGrid-v0 --seeds 2 \\
         --targets 0.5 --designers "random bayes"                 # a quick subset
+    .venv/bin/python benchmarks/tuning.py --backend ray --address auto   # on a Ray cluster
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ import os
 import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,10 +38,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from agents.backends import make_backend  # noqa: E402
+from betal_envs.errors import BetalError  # noqa: E402
 from betal_envs.registration import TEMPLATES  # noqa: E402
 from designers import DESIGNERS  # noqa: E402
 from designers.summary import by_designer, by_target, designer_table, target_table  # noqa: E402
-from designers.tuning import TuningConfig, tune  # noqa: E402
+from designers.sweep import run_sweep  # noqa: E402
+from designers.tuning import TuningConfig  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 #: Templates whose default student needs no server; the sweep covers those that are registered.
@@ -62,6 +69,10 @@ class Sweep:
     episodes: int = 50
     eval_episodes: int = 500
     workers: int = max(1, min(2, os.cpu_count() or 1))
+    #: ``local`` (runs in ``workers`` processes) or ``ray`` (runs as Ray tasks).
+    backend: str = "local"
+    #: The Ray cluster to join with ``--backend ray``; empty: start Ray on this machine.
+    address: str = ""
     runs: str = str(ROOT / "runs" / "benchmark")
     out: str = str(RESULTS / "tuning")
 
@@ -99,14 +110,6 @@ def _items(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def run_or_load(config: TuningConfig, where: Path) -> dict[str, Any]:
-    """The result of the run in ``where``: read when it finished before, else run now."""
-    done = where / "result.json"
-    if done.exists():
-        return {**json.loads(done.read_text()), "skipped": True}
-    return tune(config, where).to_dict()
-
-
 def markdown(results: list[dict[str, Any]], sweep: Sweep, wall_s: float) -> str:
     lines = [
         "# Tuning to a target difficulty with reference students",
@@ -141,20 +144,23 @@ def main(argv: list[str] | None = None) -> int:
         )
     sweep = Sweep(**vars(parser.parse_args(argv)))
     configs = sweep.configs()
+    try:
+        backend = make_backend(sweep.backend, sweep.address or None, workers=sweep.workers)
+    except BetalError as error:
+        print(f"{Path(__file__).name}: error: {error}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     results: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(max_workers=sweep.workers) as pool:
-        futures = {pool.submit(run_or_load, c, sweep.run_dir(c)): c for c in configs}
-        for number, future in enumerate(as_completed(futures), 1):
-            result = future.result()
-            results.append(result)
-            state = "kept" if result.get("skipped") else f"{result['wall_s']:.1f} s"
-            print(
-                f"[{number}/{len(configs)}] {result['env']} {result['designer']} "
-                f"target {result['target']:.2f} seed {result['seed']}: gap "
-                f"{result['eval_gap']:.3f} ({state})",
-                file=sys.stderr,
-            )
+    jobs = [(config, sweep.run_dir(config)) for config in configs]
+    for number, result in enumerate(run_sweep(jobs, backend), 1):
+        results.append(result)
+        state = "kept" if result.get("skipped") else f"{result['wall_s']:.1f} s"
+        print(
+            f"[{number}/{len(configs)}] {result['env']} {result['designer']} "
+            f"target {result['target']:.2f} seed {result['seed']}: gap "
+            f"{result['eval_gap']:.3f} ({state})",
+            file=sys.stderr,
+        )
     wall_s = time.perf_counter() - started
     text = markdown(results, sweep, wall_s)
     out = Path(sweep.out)

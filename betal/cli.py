@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from betal.redaction import redact, redact_logs
 from betal_envs.errors import BetalError
 
 EXIT_USAGE = 2
@@ -22,6 +23,21 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-tokens", type=int, help="stop once this many tokens are spent")
     parser.add_argument("--max-cost", type=float, help="stop once this many dollars are spent")
     parser.add_argument("--max-wall-s", type=float, help="stop after this many seconds")
+
+
+def _add_backend_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="where episodes run: 'local' (this process, the default) or 'ray' (batches of "
+        "episodes as Ray tasks; pip install 'betal-envs[ray]')",
+    )
+    parser.add_argument(
+        "--address",
+        help="with --backend ray: the cluster to join, 'auto' or HEAD_IP:6379 (default: the "
+        "one 'ray start' began on this machine, else a Ray instance started here)",
+    )
 
 
 def _add_common_run_options(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--out", help="run directory to write (default: none kept)")
     tune.add_argument("--resume", metavar="DIR", help="continue the run recorded in DIR")
     _add_budget_options(tune)
+    _add_backend_options(tune)
     _add_common_run_options(tune)
 
     evaluate = commands.add_parser("eval", help="evaluate a student at given parameters")
@@ -84,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--params", default="{}", help="JSON object, or @FILE holding one")
     evaluate.add_argument("--episodes", type=int, default=100, help="episodes (default 100)")
     _add_budget_options(evaluate)
+    _add_backend_options(evaluate)
     _add_common_run_options(evaluate)
 
     report = commands.add_parser(
@@ -102,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = {0: logging.WARNING, 1: logging.INFO}.get(getattr(args, "verbose", 0), logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    redact_logs()
     try:
         if args.command == "envs":
             from betal.listing import show_envs
@@ -128,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_report(args)
     except BetalError as error:
-        print(f"betal: error: {error}", file=sys.stderr)
+        print(f"betal: error: {redact(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(

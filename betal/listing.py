@@ -37,7 +37,8 @@ def show_envs(args: argparse.Namespace) -> int:
     for record in records:
         table = Table(title=f"[bold]{record['id']}[/]", title_justify="left", expand=False)
         for column in ("name", "type", "allowed", "default", "meaning", "harder"):
-            table.add_column(column, overflow="fold")
+            # Names are what a user types: never broken across lines.
+            table.add_column(column, overflow="fold", no_wrap=column in ("name", "type"))
         for p in record["parameters"]:
             table.add_row(
                 p["name"],

@@ -23,7 +23,7 @@ from typing import Any
 from betal_envs.errors import BetalError
 from designers.base import Trial
 from designers.plot import plot_run
-from designers.rundir import RESULT, TRIALS
+from designers.rundir import RESULT, TRIALS, load_trials
 from designers.summary import by_designer, by_target, designer_table, target_table
 
 
@@ -59,9 +59,8 @@ def find_runs(paths: list[str]) -> list[Run]:
 
 def _read(directory: Path) -> Run:
     result = json.loads((directory / RESULT).read_text())
-    trials_file = directory / TRIALS
-    lines = trials_file.read_text().splitlines() if trials_file.exists() else []
-    trials = [Trial.from_dict(json.loads(line)) for line in lines if line.strip()]
+    # A last line cut short by a kill is left out; resuming the run repairs the file.
+    trials, _ = load_trials(directory / TRIALS)
     return Run(directory, result, trials)
 
 

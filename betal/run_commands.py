@@ -39,6 +39,8 @@ def _trial_line(trial: Any, target: float) -> str:
 
 
 def run_tune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from agents.backends import make_backend
+    from designers.rundir import RunDir
     from designers.tuning import Progress as TuningProgress
     from designers.tuning import TuningConfig, tune
 
@@ -51,7 +53,7 @@ def run_tune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         out, resume = args.resume, True
         if not Path(out, "config.json").exists():
             raise BetalError(f"--resume {out}: no config.json there; it is not a run directory.")
-        config = TuningConfig(**json.loads(Path(out, "config.json").read_text()))
+        config = TuningConfig(**RunDir(out).read_config())
         given = {name: value for name, value in budgets.items() if value is not None}
         config = dataclasses.replace(config, **given)
     else:
@@ -70,6 +72,7 @@ def run_tune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             free=[n.strip() for n in args.free.split(",")] if args.free else None,
             **budgets,
         )
+    backend = make_backend(args.backend, args.address)
     console = Console(stderr=True)
     console.print(
         f"tuning [bold]{config.env_id}[/] to target {config.target:.2f} with designer "
@@ -89,7 +92,7 @@ def run_tune(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 task, description="verify", completed=config.iterations * config.episodes
             ),
         )
-        result = tune(config, out, resume=resume, progress=callbacks)
+        result = tune(config, out, resume=resume, progress=callbacks, backend=backend)
     _print_summary(console, result.to_dict())
     if args.json:
         print(json.dumps(result.to_dict(), sort_keys=True))
@@ -140,25 +143,32 @@ def _read_params(text: str) -> dict[str, Any]:
         if not path.exists():
             raise BetalError(f"--params {text}: no such file {path}.")
         text = path.read_text()
+    example = "write e.g. --params '{\"board_size\": 8}' or --params @params.json."
     try:
         params = json.loads(text)
     except json.JSONDecodeError as error:
         raise BetalError(
-            f"--params is not valid JSON ({error.msg} at character {error.pos}); "
-            "write e.g. --params '{\"board_size\": 8}' or --params @params.json."
+            f"--params is not valid JSON ({error.msg} at character {error.pos}); {example}"
         ) from None
+    except (ValueError, RecursionError) as error:
+        # A number of thousands of digits, or nesting deeper than the decoder follows.
+        reason = str(error).partition(";")[0] or type(error).__name__
+        raise BetalError(f"--params cannot be read ({reason}); {example}") from None
     if not isinstance(params, dict):
-        raise BetalError(f"--params must be a JSON object of name to value, got {params!r}.")
+        shown = text.strip()[:60] + ("..." if len(text.strip()) > 60 else "")
+        raise BetalError(f"--params must be a JSON object of name to value, got {shown}.")
     return params
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from agents.backends import make_backend
     from agents.budget import Budget, spending
     from agents.evaluation import evaluate
     from agents.registry import make_student
 
     params = _read_params(args.params)
     student = make_student(args.student, args.env)
+    backend = make_backend(args.backend, args.address)
     budget = Budget(args.max_tokens, args.max_cost, args.max_wall_s)
     console = Console(stderr=True)
     with _progress(console) as bar, spending(budget if budget.limited else None):
@@ -170,6 +180,7 @@ def run_eval(args: argparse.Namespace) -> int:
             episodes=args.episodes,
             seed=args.seed,
             on_episode=lambda _: bar.advance(task),
+            backend=backend,
         )
     low, high = record.ci
     table = Table(title="evaluation", title_justify="left", show_header=False)

@@ -86,6 +86,13 @@ class Parameter(ABC):
         """JSON Schema of the value, with its description."""
 
     @property
+    def harder_signs(self) -> list[float]:
+        """For each unit coordinate: +1 if raising it makes instances harder, -1 if lowering
+        it does, 0 when unknown. A choice's coordinate rises with the order of its choices."""
+        sign = {"higher": 1.0, "true": 1.0, "more": 1.0, "lower": -1.0, "false": -1.0}
+        return [sign.get(getattr(self, "harder", None), 0.0)] * self.dims
+
+    @property
     def harder_text(self) -> str:
         return {
             "higher": "higher",
@@ -98,7 +105,8 @@ class Parameter(ABC):
 
 
 def _unit(u: float) -> float:
-    if not math.isfinite(u):
+    """``u`` clipped to [0, 1]; NaN, which lies nowhere, becomes the middle."""
+    if math.isnan(u):
         return 0.5
     return min(1.0, max(0.0, float(u)))
 
@@ -107,13 +115,36 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+#: Longest shown form of a bad value in an error message.
+_SHOWN_CHARS = 80
+
+
+def _show(value: Any) -> str:
+    """A short ``repr`` of a bad value for an error message, whatever the value is.
+
+    Huge integers (whose ``repr`` Python refuses past 4300 digits), long strings, arrays
+    printed over several lines and deep or self-referencing structures all come out as one
+    short line.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        sign = "-" if value < 0 else ""
+        return f"{sign}an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+    try:
+        text = " ".join(repr(value).split())
+    except Exception:  # a repr that fails (too deep, too large) still gets a name
+        return f"a {_type_name(value)}"
+    if len(text) > _SHOWN_CHARS:
+        return f"{text[:_SHOWN_CHARS]}... ({len(text)} characters)"
+    return text
+
+
 def _as_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise _Invalid(f"expected an integer, got {_type_name(value)} {value!r}")
+        raise _Invalid(f"expected an integer, got {_type_name(value)} {_show(value)}")
     if isinstance(value, (float, np.floating)) and not (
         math.isfinite(value) and float(value).is_integer()
     ):
-        raise _Invalid(f"expected an integer, got {value!r}")
+        raise _Invalid(f"expected an integer, got {_show(value)}")
     return int(value)
 
 
@@ -136,7 +167,7 @@ class IntParam(Parameter):
     def check(self, value: Any) -> int:
         number = _as_int(value)
         if not self.low <= number <= self.high:
-            raise _Invalid(f"{number} is out of range; allowed {self.allowed()}")
+            raise _Invalid(f"{_show(number)} is out of range; allowed {self.allowed()}")
         return number
 
     def sample(self, rng: np.random.Generator) -> int:
@@ -195,8 +226,11 @@ class FloatParam(Parameter):
 
     def check(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise _Invalid(f"expected a number, got {_type_name(value)} {value!r}")
-        number = float(value)
+            raise _Invalid(f"expected a number, got {_type_name(value)} {_show(value)}")
+        try:
+            number = float(value)
+        except OverflowError:
+            raise _Invalid(f"{_show(value)} is out of range; allowed {self.allowed()}") from None
         if not math.isfinite(number):
             raise _Invalid(f"expected a finite number, got {number!r}")
         if not self.low <= number <= self.high:
@@ -241,7 +275,11 @@ class FloatParam(Parameter):
 
 @dataclass(frozen=True)
 class ChoiceParam(Parameter):
-    """One value out of a fixed tuple of choices (strings or integers)."""
+    """One value out of a fixed tuple of choices (strings or integers).
+
+    ``harder="higher"`` or ``"lower"`` refers to the order in which the choices are listed, so
+    ordered choices (view sizes, levels) should be listed from lowest to highest.
+    """
 
     choices: tuple[Any, ...] = ()
     default: Any = None
@@ -254,11 +292,20 @@ class ChoiceParam(Parameter):
         return self.default
 
     def check(self, value: Any) -> Any:
-        for choice in self.choices:
-            if value == choice and type(value) is not bool and isinstance(value, type(choice)):
-                return choice
-        hint = did_you_mean(value, map(str, self.choices)) if isinstance(value, str) else ""
-        raise _Invalid(f"{value!r} is not allowed; allowed {self.allowed()}.{hint}".rstrip("."))
+        if _is_choice(value, self.choices):
+            return next(c for c in self.choices if _is_choice(value, (c,)))
+        hint = ""
+        if isinstance(value, str):
+            # "5" for the choice 5 is a quoting slip, not a near name.
+            same = [c for c in self.choices if not isinstance(c, str) and str(c) == value]
+            hint = (
+                f" Did you mean {same[0]!r}, without quotes?"
+                if same
+                else did_you_mean(value, map(str, self.choices))
+            )
+        raise _Invalid(
+            f"{_show(value)} is not allowed; allowed {self.allowed()}.{hint}".rstrip(".")
+        )
 
     def sample(self, rng: np.random.Generator) -> Any:
         return self.choices[int(rng.integers(len(self.choices)))]
@@ -296,7 +343,7 @@ class BoolParam(Parameter):
 
     def check(self, value: Any) -> bool:
         if not isinstance(value, (bool, np.bool_)):
-            raise _Invalid(f"expected true or false, got {_type_name(value)} {value!r}")
+            raise _Invalid(f"expected true or false, got {_type_name(value)} {_show(value)}")
         return bool(value)
 
     def sample(self, rng: np.random.Generator) -> bool:
@@ -334,13 +381,14 @@ class SubsetParam(Parameter):
         return len(self.choices)
 
     def check(self, value: Any) -> tuple[Any, ...]:
-        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-            raise _Invalid(f"expected a list of choices, got {_type_name(value)} {value!r}")
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            raise _Invalid(f"expected a list of choices, got {_type_name(value)} {_show(value)}")
         items = list(value)
         unknown = [v for v in items if not _is_choice(v, self.choices)]
         if unknown:
             raise _Invalid(
-                f"{unknown!r} not allowed; allowed a non-empty subset of {list(self.choices)!r}"
+                f"{_show(unknown)} not allowed; allowed a non-empty subset of "
+                f"{list(self.choices)!r}"
             )
         if not items:
             raise _Invalid(f"must name at least one of {list(self.choices)!r}")
@@ -375,8 +423,11 @@ class SubsetParam(Parameter):
 
 
 def _is_choice(value: Any, choices: Iterable[Any]) -> bool:
+    if isinstance(value, np.generic):
+        value = value.item()  # numpy scalars from optimisers count as the Python value
+    # The type test comes first: ``==`` on an array or an odd object need not give a bool.
     return any(
-        value == c and type(value) is not bool and isinstance(value, type(c)) for c in choices
+        type(value) is not bool and isinstance(value, type(c)) and value == c for c in choices
     )
 
 
@@ -450,7 +501,8 @@ class ParameterSpace:
             raise ParameterError(
                 self.template,
                 [
-                    f"parameters must be a mapping of name to value, got {_type_name(params)} {params!r}"
+                    "parameters must be a mapping of name to value, got "
+                    f"{_type_name(params)} {_show(params)}"
                 ],
             )
         result = dict(base) if base is not None else self.defaults()
@@ -460,7 +512,8 @@ class ParameterSpace:
             if not isinstance(name, str) or name not in known:
                 hint = did_you_mean(name, self.names) if isinstance(name, str) else ""
                 problems.append(
-                    f"unknown parameter {name!r}.{hint} Known parameters: {', '.join(self.names)}."
+                    f"unknown parameter {_show(name)}.{hint} "
+                    f"Known parameters: {', '.join(self.names)}."
                 )
                 continue
             try:
@@ -494,6 +547,15 @@ class ParameterSpace:
                 return candidate
         return self.sample(rng)
 
+    def harder_direction(self) -> np.ndarray:
+        """The unit-cube direction in which instances get harder, as the parameters declare it.
+
+        One entry per coordinate: +1 where raising the coordinate makes instances harder, -1
+        where lowering it does, 0 where no direction is declared. Designers use it as prior
+        knowledge of which way the student's success rate falls.
+        """
+        return np.asarray([s for p in self.parameters for s in p.harder_signs], dtype=np.float64)
+
     def violations(self, params: Params) -> list[str]:
         return [p for p in (c(params) for c in self.constraints) if p]
 
@@ -525,10 +587,20 @@ class ParameterSpace:
 
         The held values are kept in :meth:`complete`, which turns a point of the smaller space
         back into a full parameter set.
+
+        Raises:
+            ParameterError: naming every unknown name in ``free`` (with the near name) and
+                every problem of ``fixed``.
         """
         free = list(free)
-        for name in free:
-            self[name]
+        unknown = [
+            f"cannot free unknown parameter {name!r}.{did_you_mean(str(name), self.names)} "
+            f"Known parameters: {', '.join(self.names)}."
+            for name in free
+            if name not in self.names
+        ]
+        if unknown:
+            raise ParameterError(self.template, unknown)
         held = self.validate(fixed or {})
         return ParameterSpace(
             template=self.template,

@@ -95,6 +95,15 @@ class Template(gym.Env):
                 f"render_mode {render_mode!r} is not supported; use None or one of "
                 f"{self.metadata['render_modes']}."
             )
+        if max_steps is not None and (
+            isinstance(max_steps, bool)
+            or not isinstance(max_steps, (int, np.integer))
+            or max_steps < 1
+        ):
+            raise BetalError(
+                f"max_steps={max_steps!r} must be a positive integer, or None for the "
+                f"template's default of {self.default_max_steps}."
+            )
         self.obs_mode: ObsMode = obs_mode
         self.render_mode = render_mode
         self.params: Params = self.space.validate(params)

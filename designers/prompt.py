@@ -27,14 +27,33 @@ SYSTEM_PROMPT = (
 )
 
 
+#: Longest reply searched for a proposal. A proposal is a few hundred characters; searching a
+#: reply of megabytes for JSON objects would take minutes.
+MAX_REPLY_CHARS = 50_000
+
+#: Longest rationale kept in a trial record.
+MAX_RATIONALE_CHARS = 2_000
+
+#: Longest part of a past trial (its values, its error) repeated in the next prompt.
+MAX_SHOWN_CHARS = 600
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was when cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters in all)"
+
+
 def feedback(trial: Trial, target: float) -> str:
     """One sentence of feedback in words about a finished trial."""
+    error = _clip(str(trial.error), MAX_SHOWN_CHARS)
     if trial.status == "invalid":
-        return f"rejected: {trial.error}. Propose values inside the allowed ranges."
+        return f"rejected: {error}. Propose values inside the allowed ranges."
     if trial.status == "stopped":
-        return f"not measured: {trial.error}; propose again."
+        return f"not measured: {error}; propose again."
     if trial.status != "ok" or trial.rate is None:
-        return f"no usable proposal: {trial.error}."
+        return f"no usable proposal: {error}."
     low, high = trial.ci or (trial.rate, trial.rate)
     where = f"rate {trial.rate:.2f} (95% interval {low:.2f}-{high:.2f}), gap {trial.gap:.2f}"
     if low <= target <= high and trial.gap <= 0.05:
@@ -61,6 +80,7 @@ def design_prompt(task: DesignTask, history: list[Trial], with_feedback: bool = 
         lines += ["", "Past trials, oldest first:"]
         for trial in history:
             shown = json.dumps(to_jsonable(trial.params or trial.proposed or {}), sort_keys=True)
+            shown = _clip(shown, MAX_SHOWN_CHARS)
             lines.append(f"- trial {trial.iteration}: {shown} -> {feedback(trial, task.target)}")
     lines += ["", "Propose the parameters for the next trial as the JSON object described."]
     return "\n".join(lines)
@@ -93,12 +113,17 @@ def _json_objects(text: str) -> list[Any]:
         while position != -1:
             try:
                 value, end = decoder.raw_decode(candidate, position)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
+                # RecursionError: nesting deeper than the decoder follows is no proposal.
                 position = candidate.find("{", position + 1)
                 continue
             found.append(value)
             position = candidate.find("{", end)
     return found
+
+
+def _rationale(value: Any) -> str:
+    return _clip(value if isinstance(value, str) else str(value), MAX_RATIONALE_CHARS)
 
 
 def parse_proposal(text: str, names: list[str]) -> tuple[dict[str, Any], str]:
@@ -108,17 +133,24 @@ def parse_proposal(text: str, names: list[str]) -> tuple[dict[str, Any], str]:
     keys are parameter names, alone or among prose and code fences.
 
     Raises:
-        ValueError: when no JSON object is found, saying what was expected.
+        ValueError: when no JSON object is found, or the reply is longer than
+            :data:`MAX_REPLY_CHARS`, saying what was expected.
     """
-    for value in _json_objects(text or ""):
+    text = text or ""
+    if len(text) > MAX_REPLY_CHARS:
+        raise ValueError(
+            f"the reply is {len(text)} characters long, more than the {MAX_REPLY_CHARS} "
+            f'searched for a proposal; reply with the JSON object {{"params": {{...}}}} alone'
+        )
+    for value in _json_objects(text):
         if not isinstance(value, dict):
             continue
         if isinstance(value.get("params"), dict):
-            return value["params"], str(value.get("rationale", ""))
+            return value["params"], _rationale(value.get("rationale", ""))
         if any(key in names for key in value):
-            rationale = str(value.pop("rationale", "")) if "rationale" not in names else ""
+            rationale = _rationale(value.pop("rationale", "")) if "rationale" not in names else ""
             return value, rationale
-    snippet = (text or "").strip().replace("\n", " ")[:120]
+    snippet = text.strip().replace("\n", " ")[:120]
     raise ValueError(
         f'no JSON object with parameters found in the reply (expected {{"params": {{...}}}}); '
         f"reply began: {snippet!r}"

@@ -9,8 +9,9 @@ Layout::
     DIR/.lock          held by the one process writing the directory
 
 A run killed at any point loses at most the trial in progress. On resume, a last line cut
-short by a kill is detected, dropped with a warning and the file truncated to its last
-complete line, so the next append starts clean.
+short by a kill (it lacks its line end) is detected, dropped with a warning and the file
+truncated to its last complete line, so the next append starts clean. A complete line that is
+not a trial cannot come from a kill; it is reported as damage and nothing is cut.
 """
 
 from __future__ import annotations
@@ -57,8 +58,14 @@ class RunDir:
         self._lock: IO[str] | None = None
 
     def __enter__(self) -> RunDir:
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.path / LOCK, "w")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._lock = open(self.path / LOCK, "w")
+        except OSError as error:
+            raise RunDirError(
+                f"cannot use {self.path} as a run directory ({error.strerror or error}); "
+                "choose a directory you can write, e.g. --out runs/mine."
+            ) from None
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -82,13 +89,29 @@ class RunDir:
         return (self.path / CONFIG).exists()
 
     def read_config(self) -> dict[str, Any]:
+        """What the run was asked to do; needs no lock.
+
+        Raises:
+            RunDirError: when there is no config, or it is not a JSON object.
+        """
         try:
-            return json.loads((self.path / CONFIG).read_text())
+            config = json.loads((self.path / CONFIG).read_text())
         except FileNotFoundError:
             raise RunDirError(
                 f"{self.path} holds no {CONFIG}; it is not a run directory. "
                 "Pass the --out directory of an earlier 'betal tune'."
             ) from None
+        except (OSError, ValueError) as error:
+            raise RunDirError(
+                f"{self.path / CONFIG} cannot be read ({error}); it was edited or damaged. "
+                "Restore it, or start the run afresh in another --out directory."
+            ) from None
+        if not isinstance(config, dict):
+            raise RunDirError(
+                f"{self.path / CONFIG} holds a JSON {type(config).__name__}, not an object; "
+                "restore it, or start the run afresh in another --out directory."
+            )
+        return config
 
     def write_config(self, config: dict[str, Any]) -> None:
         write_json_atomic(self.path / CONFIG, config)
@@ -103,30 +126,23 @@ class RunDir:
     # -- trials ---------------------------------------------------------------------------
 
     def read_trials(self) -> list[Trial]:
-        """The finished trials, dropping (and cutting off) a last line left half-written."""
+        """The finished trials, dropping (and cutting off) a last line left half-written.
+
+        Raises:
+            RunDirError: when a complete line is not a trial of this run (see
+                :func:`load_trials`); nothing is cut then.
+        """
         path = self.path / TRIALS
-        if not path.exists():
-            return []
-        data = path.read_bytes()
-        trials: list[Trial] = []
-        keep = 0
-        for line in data.splitlines(keepends=True):
-            try:
-                if not line.endswith(b"\n"):
-                    raise ValueError("no line end")
-                trials.append(Trial.from_dict(json.loads(line)))
-            except ValueError:
-                logger.warning(
-                    "dropping an incomplete last line of %s (%d bytes; a run was killed "
-                    "while writing it); that trial will be run again",
-                    path,
-                    len(data) - keep,
-                )
-                break
-            keep += len(line)
-        if keep < len(data):
+        trials, cut = load_trials(path)
+        if cut:
+            logger.warning(
+                "dropping an incomplete last line of %s (%d bytes; a run was killed while "
+                "writing it); that trial will be run again",
+                path,
+                cut,
+            )
             with open(path, "r+b") as handle:
-                handle.truncate(keep)
+                handle.truncate(path.stat().st_size - cut)
         return trials
 
     def append_trial(self, trial: Trial) -> None:
@@ -135,3 +151,40 @@ class RunDir:
             handle.write(json.dumps(trial.to_dict(), sort_keys=True) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def load_trials(path: Path) -> tuple[list[Trial], int]:
+    """The trials recorded in a ``trials.jsonl``, without changing the file.
+
+    Returns:
+        The trials of the complete lines, in order, and the length in bytes of a last line
+        left without its line end by a kill (0 when there is none); that line is not read.
+
+    Raises:
+        RunDirError: when a complete line is not a trial, or trials are out of order (an
+            edited or damaged file).
+    """
+    if not path.exists():
+        return [], 0
+    lines = path.read_bytes().splitlines(keepends=True)
+    cut = len(lines.pop()) if lines and not lines[-1].endswith(b"\n") else 0
+    trials: list[Trial] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise TypeError(f"a JSON {type(record).__name__}, not an object")
+            trial = Trial.from_dict(record)
+        except (ValueError, TypeError) as error:
+            raise RunDirError(
+                f"line {number} of {path} is not a trial ({error}); the file was edited or "
+                "damaged. Repair or delete that line, then resume again."
+            ) from None
+        if trial.iteration != len(trials):
+            raise RunDirError(
+                f"line {number} of {path} holds trial {trial.iteration}, expected "
+                f"{len(trials)}; the file was edited or two runs wrote to it. Start the run "
+                "afresh in another --out directory."
+            )
+        trials.append(trial)
+    return trials, cut

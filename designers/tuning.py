@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.backends import Backend
 from agents.budget import Budget, BudgetExhausted, spending
 from agents.evaluation import EpisodeResult, evaluate
 from agents.registry import make_student
@@ -98,6 +99,7 @@ class TuningConfig:
         if self.student is None:
             self.student = template_class(self.env_id).default_student
         Budget(self.max_tokens, self.max_cost, self.max_wall_s)  # validates the limits
+        self.space()  # names every unknown free parameter and bad fixed value
 
     def budget(self, history: list[Trial]) -> Budget:
         """The run's budget, charged with what the finished trials spent."""
@@ -168,6 +170,7 @@ def _run_trial(
     space: ParameterSpace,
     student: Any,
     progress: Progress,
+    backend: Backend | None,
 ) -> Trial:
     start = time.perf_counter()
     proposal = designer.propose(history)
@@ -197,6 +200,7 @@ def _run_trial(
                 episodes=config.episodes,
                 seed=search_stream(config.seed, iteration),
                 on_episode=progress.on_episode,
+                backend=backend,
             )
             if record.stopped:
                 # Recorded with what it spent, so that a resumed run's budget counts it.
@@ -222,6 +226,7 @@ def tune(
     *,
     resume: bool = False,
     progress: Progress | None = None,
+    backend: Backend | None = None,
 ) -> TuningResult:
     """Run (or resume) a tuning run and return its verified result.
 
@@ -231,16 +236,20 @@ def tune(
         out: the run directory; ``None`` keeps nothing on disk.
         resume: continue the run recorded in ``out`` without repeating finished trials.
         progress: callbacks for a live display.
+        backend: where each trial's episodes run (:mod:`agents.backends`); ``None`` plays
+            them in this process. The loop and the run directory stay in this process.
 
     Raises:
         RunDirError: when ``out`` is busy, or resuming a directory that holds no run.
         ParameterError, UnknownNameError, SpecError: for a bad config.
     """
     progress = progress or Progress()
+    # Built before the run directory is touched, so a bad spec leaves nothing behind.
+    parts = _Parts.build(config) if config is not None else None
     if out is None:
-        if config is None:
+        if config is None or parts is None:
             raise RunDirError("resuming needs the run directory; pass --resume DIR.")
-        return _tune(config, None, progress)
+        return _tune(config, None, progress, parts, backend)
     with RunDir(out) as run:
         stored = TuningConfig(**run.read_config()) if resume or run.has_config() else None
         if config is None and stored is None:
@@ -251,16 +260,38 @@ def tune(
                 "continue it, or choose another --out directory."
             )
         config = config or stored
+        parts = parts or _Parts.build(config)
         run.write_config(asdict(config))
-        return _tune(config, run, progress)
+        return _tune(config, run, progress, parts, backend)
 
 
-def _tune(config: TuningConfig, run: RunDir | None, progress: Progress) -> TuningResult:
+@dataclass
+class _Parts:
+    """What a run is made of, built from its config: the space, the student, the designer."""
+
+    space: ParameterSpace
+    student: Any
+    designer: Designer
+
+    @classmethod
+    def build(cls, config: TuningConfig) -> _Parts:
+        return cls(
+            space=config.space(),
+            student=make_student(config.student, config.env_id),
+            designer=DESIGNERS.build(config.designer),
+        )
+
+
+def _tune(
+    config: TuningConfig,
+    run: RunDir | None,
+    progress: Progress,
+    parts: _Parts,
+    backend: Backend | None,
+) -> TuningResult:
     started = time.perf_counter()
-    space = config.space()
+    space, student, designer = parts.space, parts.student, parts.designer
     template = template_class(config.env_id)
-    student = make_student(config.student, config.env_id)
-    designer = DESIGNERS.build(config.designer)
     designer.start(
         DesignTask(
             env_id=config.env_id,
@@ -288,7 +319,9 @@ def _tune(config: TuningConfig, run: RunDir | None, progress: Progress) -> Tunin
         try:
             for iteration in range(len(history), limit):
                 budget.check()
-                trial = _run_trial(iteration, designer, history, config, space, student, progress)
+                trial = _run_trial(
+                    iteration, designer, history, config, space, student, progress, backend
+                )
                 if run:
                     run.append_trial(trial)
                 history.append(trial)
@@ -313,6 +346,7 @@ def _tune(config: TuningConfig, run: RunDir | None, progress: Progress) -> Tunin
                 episodes=config.eval_episodes,
                 seed=verify_stream(config.seed),
                 on_episode=progress.on_episode,
+                backend=backend,
             )
             if verification.stopped:
                 stopped, verification = f"{verification.stopped} during verification", None

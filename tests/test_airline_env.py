@@ -220,3 +220,13 @@ def test_the_llm_user_speaks_for_the_model_and_ends_when_it_says_so():
         assert terminated and "success" in info
         body = server.chat_requests[0].body
         assert body["messages"][0]["role"] == "system" and env.instance.user_id in str(body)
+
+
+def test_a_transfer_to_a_human_ends_the_episode_and_succeeds_only_when_asked_for():
+    for kinds, wanted in ((("transfer",), True), (("info",), False)):
+        env = make(request_kinds=kinds, n_requests=1, forbidden_share=0.0)
+        env.reset(seed=1)
+        transfer = {"tool": "transfer_to_human", "arguments": {"summary": "needs a person"}}
+        _, reward, terminated, truncated, info = env.step(json.dumps(transfer))
+        assert (terminated, truncated) == (True, False)
+        assert (reward == 1.0, info["success"]) == (wanted, wanted), info["failures"]

@@ -10,6 +10,7 @@ not add up) must do the same.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -19,22 +20,30 @@ from hypothesis import strategies as st
 from betal_envs.airline import AirlineEnv
 from betal_envs.airline import tools as airline_tools
 from betal_envs.airline.arguments import ToolError, calculate
-from betal_envs.airline.schemas import PARAMETERS, TOOL_NAMES
+from betal_envs.airline.schemas import PARAMETERS, TOOL_NAMES, tool_schemas
 from betal_envs.airline.transcript import parse_action, read_events
 
 _CASES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _ENDING = ("transfer_to_human", "end_conversation")
+_EXTREMES = st.sampled_from(
+    [math.nan, math.inf, -math.inf, 10**400, -(10**400), "\ud800", "x" * 5000]
+)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | _EXTREMES,
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
     ),
     max_leaves=8,
 )
+_NOT_FINITE = st.sampled_from([math.nan, math.inf, -math.inf])
 _WRONG = {
     "string": st.integers() | st.none() | st.lists(st.integers(), max_size=2) | st.booleans(),
-    "integer": st.text(max_size=5) | st.floats(0.1, 0.9) | st.booleans() | st.none(),
-    "number": st.text(max_size=5) | st.booleans() | st.none() | st.lists(st.integers(), max_size=1),
+    "integer": st.text(max_size=5) | st.floats(0.1, 0.9) | st.booleans() | st.none() | _NOT_FINITE,
+    "number": st.text(max_size=5)
+    | st.booleans()
+    | st.none()
+    | st.lists(st.integers(), max_size=1)
+    | _NOT_FINITE,
     "boolean": st.integers() | st.text(max_size=4) | st.none(),
     "array": st.text(max_size=5)
     | st.integers()
@@ -131,6 +140,35 @@ def test_arbitrary_arguments_never_crash_and_never_change_the_database(live, too
     )
     assert not terminated and read_events(observation)[-1]["role"] in ("tool", "env")
     assert env.db == before or info["error"] is None
+
+
+#: Values no field accepts, put into otherwise well-formed calls on real ids.
+_EXTREME_FIELD_VALUES = st.sampled_from(
+    [math.nan, math.inf, -math.inf, 10**400, -(10**400), "\ud800", "\x00", "x" * 100_000,
+     [[[[[]]]]], {"a": {"b": {}}}, None]
+)  # fmt: skip
+
+
+@_CASES
+@given(
+    tool=st.sampled_from(
+        [t for t in TOOL_NAMES if t not in _ENDING and PARAMETERS[t]["properties"]]
+    ),
+    data=st.data(),
+)
+def test_extreme_values_in_well_formed_calls_are_refused_and_change_nothing(live, tool, data):
+    env = _fresh(live)
+    user = env.db.users[env.instance.user_id]
+    schema = PARAMETERS[tool]["properties"]
+    arguments = {name: _valid_example(spec) for name, spec in schema.items()}
+    real = {"user_id": user.user_id, "reservation_id": user.reservation_ids[0]}
+    arguments.update({name: value for name, value in real.items() if name in arguments})
+    arguments[data.draw(st.sampled_from(sorted(schema)))] = data.draw(_EXTREME_FIELD_VALUES)
+    before = env.db.copy()
+    _, reward, terminated, _, info = env.step(json.dumps({"tool": tool, "arguments": arguments}))
+    assert info["error"] and len(info["error"]) < 2000, info["error"][:300]
+    assert (reward, terminated) == (0.0, False)
+    assert env.db == before
 
 
 @pytest.mark.parametrize(
@@ -231,3 +269,48 @@ def test_the_calculator_does_arithmetic_and_nothing_else():
     for bad in ("1 / 0", "2 ** 99", "x + 1", "().__class__", "9" * 300):
         with pytest.raises(ToolError):
             calculate(bad)
+
+
+#: What an airline agent must be able to do; the template may offer more.
+REQUIRED_TOOLS = {
+    "get_user", "get_reservation", "search_direct_flights", "search_one_stop_flights",
+    "book_reservation", "cancel_reservation", "change_flights", "change_baggage",
+    "change_passengers", "issue_certificate", "transfer_to_human", "calculate",
+}  # fmt: skip
+_JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object"}
+
+
+def _schema_problems(schema: dict[str, Any], where: str) -> list[str]:
+    """What keeps ``schema`` from being a JSON Schema an OpenAI tool may use."""
+    kind = schema.get("type")
+    if kind not in _JSON_TYPES:
+        return [f"{where}: type {kind!r}"]
+    problems = []
+    if kind == "object":
+        properties = schema.get("properties", {})
+        missing = set(schema.get("required", [])) - set(properties)
+        problems += [f"{where}: requires undeclared {sorted(missing)}"] if missing else []
+        for name, inner in properties.items():
+            problems += _schema_problems(inner, f"{where}.{name}")
+    if kind == "array":
+        problems += _schema_problems(schema.get("items", {}), f"{where}[]")
+    if "enum" in schema and not schema["enum"]:
+        problems.append(f"{where}: empty enum")
+    return problems
+
+
+def test_every_tool_is_an_openai_function_tool_with_a_json_schema():
+    schemas = tool_schemas()
+    assert json.loads(json.dumps(schemas)) == schemas
+    names = [tool["function"]["name"] for tool in schemas]
+    assert len(set(names)) == len(names) and set(names) >= REQUIRED_TOOLS
+    problems = []
+    for tool in schemas:
+        function = tool["function"]
+        assert tool["type"] == "function" and set(function) == {"name", "description", "parameters"}
+        assert len(function["description"]) > 20, function["name"]
+        assert function["parameters"]["type"] == "object"
+        problems += _schema_problems(function["parameters"], function["name"])
+    assert problems == []
+    tool_schemas()[0]["function"]["name"] = "changed"
+    assert tool_schemas()[0]["function"]["name"] == names[0], "callers get a copy"

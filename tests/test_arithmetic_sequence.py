@@ -367,5 +367,5 @@ def test_renders_show_the_open_question_then_the_hidden_terms():
     open_picture = picture_env.render()
     picture_env.step("0")
     answered = picture_env.render()
-    assert open_picture.dtype == np.uint8 and open_picture.shape == (200, 320, 3)
+    assert open_picture.dtype == np.uint8 and open_picture.shape == (260, 420, 3)
     assert not np.array_equal(open_picture, answered)

@@ -321,3 +321,26 @@ def test_the_api_key_reaches_neither_the_cache_nor_the_failure_reasons(server, t
 def test_a_bad_setting_in_the_spec_is_refused(server, spec, message):
     with pytest.raises(SpecError, match=message):
         make_student(spec, ENV_ID)
+
+
+# -- other templates ------------------------------------------------------------------------
+
+
+def test_any_text_template_is_played_with_its_own_system_prompt(server):
+    sequence_id = "BeTaL/ArithmeticSequence-v0"
+    env = gym.make(sequence_id, disable_env_checker=True)
+    golds = {}
+    for index in range(6):
+        prompt, _ = env.reset(seed=0, options={"index": index})
+        golds[prompt] = env.step("")[4]["gold"]
+    server.set_script(
+        lambda body: f"The differences grow.\nAnswer: {golds[body['messages'][-1]['content']]}"
+    )
+    student = make_student("openai:model=gpt-4o-mini,temperature=0,concurrency=4", sequence_id)
+
+    evaluation = evaluate(student, sequence_id, episodes=6)
+
+    assert (evaluation.successes, evaluation.failures) == (6, {})
+    system = {request.body["messages"][0]["content"] for request in server.chat_requests}
+    assert system == {system_prompt(sequence_id)} and system_prompt(ENV_ID) not in system
+    assert "integer alone" in system_prompt(sequence_id)

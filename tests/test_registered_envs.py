@@ -17,6 +17,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import betal_envs
+from betal_envs.params import BoolParam, FloatParam, IntParam
 from betal_envs.registration import TEMPLATES, template_class
 
 # The templates the suite ships; fixtures that other test modules register are left out.
@@ -101,6 +102,20 @@ def test_pickled_env_continues_identically(env_id, mode):
     assert clone.get_params() == env.get_params()
 
 
+@pytest.mark.parametrize(("env_id", "mode"), MODE_CASES)
+def test_the_gold_is_revealed_only_in_the_final_steps_info(env_id, mode):
+    env = _make(env_id, params=_sampled_params(env_id, seed=6), obs_mode=mode, max_steps=3)
+    _, info = env.reset(seed=0)
+    revealed = set(env.unwrapped._final_info())
+    assert revealed, "the final step should say what the episode was about"
+    assert not revealed & set(info)
+    env.action_space.seed(0)
+    terminated = truncated = False
+    while not (terminated or truncated):
+        *_, terminated, truncated, info = env.step(env.action_space.sample())
+        assert (revealed <= set(info)) if terminated or truncated else not revealed & set(info)
+
+
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_both_render_modes_draw_the_instance(env_id):
     text_env = _make(env_id, render_mode="ansi")
@@ -114,6 +129,18 @@ def test_both_render_modes_draw_the_instance(env_id):
     assert isinstance(picture, np.ndarray) and picture.dtype == np.uint8
     assert picture.ndim == 3 and picture.shape[2] == 3 and min(picture.shape[:2]) >= 16
     assert len(np.unique(picture.reshape(-1, 3), axis=0)) >= 3
+
+    # Every frame has one size, through an episode and the next, as video recorders need.
+    picture_env.action_space.seed(0)
+    frames = [picture]
+    for _ in range(STEPS):
+        *_, terminated, truncated, _ = picture_env.step(picture_env.action_space.sample())
+        frames.append(picture_env.render())
+        if terminated or truncated:
+            break
+    picture_env.reset(seed=1)
+    frames.append(picture_env.render())
+    assert {frame.shape for frame in frames} == {picture.shape}
 
 
 @pytest.mark.parametrize(("env_id", "mode"), MODE_CASES)
@@ -153,8 +180,24 @@ def test_defaults_build_and_the_manual_tables_every_parameter(env_id):
     env = _make(env_id)
     assert env.unwrapped.get_params() == cls.space.defaults()
     assert cls.summary.strip() and cls.default_student
-    missing = [name for name in cls.space.names if name not in (cls.__doc__ or "")]
-    assert missing == []
+    manual = (cls.__doc__ or "").splitlines()
+    assert any(line.strip() == "## Parameters" for line in manual)
+    wrong = []
+    for parameter in cls.space:
+        rows = [
+            line.strip().lower()
+            for line in manual
+            if line.strip().split("|")[1:2]
+            in ([f" `{parameter.name}` "], [f" ``{parameter.name}`` "])
+        ]
+        expected = [f"| {parameter.kind} |"]
+        if isinstance(parameter, (IntParam, FloatParam)):
+            expected += [f"{parameter.low:g}..{parameter.high:g}", f"{parameter.default:g}"]
+        if isinstance(parameter, BoolParam):
+            expected.append(str(parameter.default).lower())
+        if len(rows) != 1 or not all(text in rows[0] for text in expected):
+            wrong.append((parameter.name, expected, rows))
+    assert wrong == [], "each parameter needs one row in the manual's table, matching the space"
 
 
 @pytest.mark.parametrize("env_id", ARRAY_IDS)

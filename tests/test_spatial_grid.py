@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -211,6 +213,22 @@ def test_bad_parameters_raise_one_error_naming_every_problem():
     assert "n_particles: -1 is out of range; allowed integers 1..8" in message
 
 
+def test_parameters_set_on_a_vector_env_shape_the_instances_after_auto_reset():
+    envs = gym.make_vec(
+        ENV_ID, num_envs=4, vectorization_mode="sync", obs_mode="array", params={"board_size": 9}
+    )
+    try:
+        observation, _ = envs.reset(seed=0)
+        assert (observation["board"][:, 0] == 9).all()
+        envs.call("set_params", {"board_size": 3, "n_operations": 2})
+        envs.step(np.zeros(4, dtype=np.int64))  # ends the episodes made before the change
+        observation, *_ = envs.step(np.zeros(4, dtype=np.int64))  # auto-reset, no options
+        assert (observation["board"][:, 0] == 3).all()
+        assert (observation["operations"].reshape(4, -1, 4)[:, :, 0] > 0).sum(axis=1).max() <= 2
+    finally:
+        envs.close()
+
+
 def test_relative_questions_need_two_particles():
     with pytest.raises(ParameterError, match="needs n_particles >= 2"):
         SPACE.validate({"n_particles": 1, "question_kinds": ["position", "relative"]})
@@ -218,6 +236,16 @@ def test_relative_questions_need_two_particles():
     for _ in range(200):
         params = SPACE.sample(rng)
         assert params["n_particles"] >= 2 or RELATIVE not in params["question_kinds"]
+
+
+def test_the_readme_shows_the_parameter_table_and_the_error_as_they_are():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert SPACE.table() in readme
+    with pytest.raises(ParameterError) as caught:
+        gym.make(ENV_ID, params={"board_sise": 5, "n_particles": -1})
+    first, unknown, out_of_range = str(caught.value).splitlines()
+    assert first in readme and out_of_range in readme
+    assert unknown.split(" Known parameters:")[0] in readme
 
 
 def test_manual_lists_every_parameter_with_its_range_and_default():
@@ -273,7 +301,7 @@ def test_renders_show_the_start_then_the_end():
     picture_env = gym.make(ENV_ID, params={"board_size": 24}, render_mode="rgb_array")
     picture_env.reset(seed=1)
     picture = picture_env.render()
-    assert picture.dtype == np.uint8 and picture.shape == (296, 296, 3)
+    assert picture.dtype == np.uint8 and picture.shape == (411, 369, 3)
     assert len(np.unique(picture.reshape(-1, 3), axis=0)) > 3
 
 

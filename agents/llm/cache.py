@@ -4,7 +4,8 @@ The key is the SHA-256 of everything that decides the reply: model, messages, re
 format, tools, temperature, reasoning effort and token limit, written as canonical JSON. The
 API key and the server address are not part of it: the same request to a mirror of the same
 model is the same request, and secrets never reach the disk. The value is the server's reply
-JSON exactly as received, so a cached reply is read by the same code as a fresh one.
+JSON as received (with the API key blanked out, should the server echo it), so a cached reply
+is read by the same code as a fresh one.
 
 Files live under ``<directory>/chat/<first two hex digits>/<key>.json`` and are written to a
 temporary file first and moved into place, so a crash or a concurrent writer never leaves a
@@ -57,7 +58,8 @@ def request_key(request: Mapping[str, Any]) -> str:
     keyed = {name: request.get(name) for name in KEY_FIELDS}
     keyed["cache_version"] = CACHE_VERSION
     text = json.dumps(keyed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # A lone surrogate (from a garbled reply in the history) must not make the key fail.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class ReplyCache:
@@ -102,10 +104,11 @@ class ReplyCache:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    json.dump(entry, file, ensure_ascii=False)
+                    # Escaped, so that lone surrogates in a garbled reply can be written.
+                    json.dump(entry, file)
                 os.replace(temporary, path)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-        except OSError as error:
+        except (OSError, ValueError) as error:
             logger.warning("could not write cache entry %s: %s", path, error)

@@ -44,7 +44,7 @@ import openai
 from agents.budget import active_budget
 from agents.llm.cache import ReplyCache, default_cache_dir, request_key
 from agents.llm.prices import PriceTable
-from agents.llm.reply import ChatReply, LLMError, read_completion
+from agents.llm.reply import ChatReply, LLMError, read_completion, reported_usage
 from betal_envs.errors import SpecError
 
 __all__ = ["ChatClient", "ChatReply", "ChatSettings", "LLMError"]
@@ -53,6 +53,9 @@ logger = logging.getLogger(__name__)
 
 #: Sent as the key to a server that needs none (vLLM and llama.cpp accept any key).
 PLACEHOLDER_API_KEY = "EMPTY"
+
+#: What stands in for the API key wherever a server echoes it back.
+REDACTED = "<api key>"
 
 #: Seconds allowed past ``timeout`` before a request is abandoned whatever the transport does.
 _TIMEOUT_GRACE = 1.0
@@ -275,11 +278,12 @@ class ChatClient:
         spent = (0, 0.0)
         try:
             body = await self._send(request, key)
+            # Charged before the reply is read: an unusable reply still cost what it reports.
+            prompt_tokens, completion_tokens = reported_usage(body)
+            cost = self.prices.cost(self.settings.model, prompt_tokens, completion_tokens)
+            spent = (prompt_tokens + completion_tokens, cost)
             reply = read_completion(body)
-            reply.cost = self.prices.cost(
-                self.settings.model, reply.prompt_tokens, reply.completion_tokens
-            )
-            spent = (reply.prompt_tokens + reply.completion_tokens, reply.cost)
+            reply.cost = cost
         finally:
             if budget is not None:
                 budget.settle(*spent)
@@ -424,15 +428,23 @@ class ChatClient:
         except openai.APIConnectionError as error:
             cause = type(error.__cause__).__name__ if error.__cause__ else "no answer"
             raise _Retryable(f"lost the connection ({cause})") from None
+        content = self._redact_bytes(raw.content)
         try:
-            return json.loads(raw.content)
-        except ValueError:
+            return json.loads(content)
+        except (ValueError, RecursionError):
+            # RecursionError: nesting deeper than the decoder follows.
             raise LLMError(
-                f"reply body is not valid JSON ({len(raw.content)} bytes)", status=raw.status_code
+                f"reply body is not valid JSON ({len(content)} bytes)", status=raw.status_code
             ) from None
 
     def _redact(self, text: str) -> str:
         """``text`` with the API key blanked out, should a server echo it."""
         if self._api_key and self._api_key != PLACEHOLDER_API_KEY:
-            return text.replace(self._api_key, "<api key>")
+            return text.replace(self._api_key, REDACTED)
         return text
+
+    def _redact_bytes(self, body: bytes) -> bytes:
+        """A reply body with the API key blanked out before anything reads, logs or caches it."""
+        if self._api_key and self._api_key != PLACEHOLDER_API_KEY:
+            return body.replace(self._api_key.encode(), REDACTED.encode())
+        return body

@@ -74,15 +74,23 @@ class ChatReply:
         return message
 
 
+def _clean(text: str) -> str:
+    """``text`` with lone surrogates (``"\\ud800"`` escapes in the JSON) replaced by ``?``.
+
+    They are legal in JSON but not in UTF-8, so they would fail every later write or request.
+    """
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _content_text(content: Any) -> str:
     """Message content as text: a string as is, a list of parts joined by their text."""
     if content is None:
         return ""
     if isinstance(content, str):
-        return content
+        return _clean(content)
     if isinstance(content, list):
         texts = [part.get("text") for part in content if isinstance(part, Mapping)]
-        return "".join(text for text in texts if isinstance(text, str))
+        return _clean("".join(text for text in texts if isinstance(text, str)))
     raise LLMError(f"reply content is a {type(content).__name__}, not text")
 
 
@@ -95,15 +103,27 @@ def _tool_call(call: Any, number: int) -> dict[str, str]:
         arguments = json.dumps(arguments)
     call_id = call.get("id")
     return {
-        "id": call_id if isinstance(call_id, str) and call_id else f"call_{number}",
-        "name": function["name"],
-        "arguments": arguments,
+        "id": _clean(call_id) if isinstance(call_id, str) and call_id else f"call_{number}",
+        "name": _clean(function["name"]),
+        "arguments": _clean(arguments),
     }
 
 
 def _count(usage: Mapping[str, Any], name: str) -> int:
     value = usage.get(name)
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def reported_usage(body: Any) -> tuple[int, int]:
+    """The prompt and completion tokens a reply body reports, ``(0, 0)`` where it reports none.
+
+    Read separately from :func:`read_completion` so that a reply which cannot be used is still
+    charged to the budget for what the server says it cost.
+    """
+    usage = body.get("usage") if isinstance(body, Mapping) else None
+    if not isinstance(usage, Mapping):
+        return 0, 0
+    return _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
 
 
 def read_completion(body: Any) -> ChatReply:
@@ -122,7 +142,7 @@ def read_completion(body: Any) -> ChatReply:
     choices = body.get("choices")
     if not choices and isinstance(body.get("error"), Mapping):
         message = body["error"].get("message", "no message")
-        raise LLMError(f"server answered with an error object: {str(message)[:200]}")
+        raise LLMError(f"server answered with an error object: {_clean(str(message))[:200]}")
     if not isinstance(choices, list) or not choices:
         raise LLMError("reply has no choices")
     choice = choices[0]
@@ -132,15 +152,14 @@ def read_completion(body: Any) -> ChatReply:
     calls = message.get("tool_calls") or []
     if not isinstance(calls, list):
         raise LLMError("reply's tool_calls is not a list")
-    usage = body.get("usage")
-    usage = usage if isinstance(usage, Mapping) else {}
+    prompt_tokens, completion_tokens = reported_usage(body)
     finish_reason = choice.get("finish_reason")
     model = body.get("model")
     return ChatReply(
         text=_content_text(message.get("content")),
         tool_calls=[_tool_call(call, number) for number, call in enumerate(calls)],
-        prompt_tokens=_count(usage, "prompt_tokens"),
-        completion_tokens=_count(usage, "completion_tokens"),
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
         finish_reason=finish_reason if isinstance(finish_reason, str) else None,
         model=model if isinstance(model, str) else "",
     )

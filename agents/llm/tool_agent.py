@@ -134,6 +134,6 @@ def _call_action(call: Mapping[str, str]) -> str:
     """A reply's tool call as a JSON action; unreadable arguments are passed on as text."""
     try:
         arguments: Any = json.loads(call["arguments"]) if call["arguments"].strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         arguments = call["arguments"]
     return json.dumps({"tool": call["name"], "arguments": arguments})

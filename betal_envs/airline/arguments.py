@@ -42,19 +42,20 @@ def schema_problems(schema: dict[str, Any], value: Any, path: str = "arguments")
         if not isinstance(value, str):
             return [f"{path} must be a string, got {_json_type(value)}"]
         if "enum" in schema and value not in schema["enum"]:
-            return [f"{path} is {value!r}; allowed: {', '.join(schema['enum'])}"]
+            return [f"{path} is {shown(value)}; allowed: {', '.join(schema['enum'])}"]
         if "pattern" in schema and not re.fullmatch(schema["pattern"], value):
-            return [f"{path} is {value!r}, which does not look like {schema['description']}"]
+            return [f"{path} is {shown(value)}, which does not look like {schema['description']}"]
         return []
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             return [f"{path} must be an integer, got {_json_type(value)}"]
         return _range_problems(schema, value, path)
     if kind == "number":
+        # An integer is finite however large; math.isfinite would fail past a float's range.
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
-            or not math.isfinite(value)
+            or (isinstance(value, float) and not math.isfinite(value))
         ):
             return [f"{path} must be a number, got {_json_type(value)}"]
         return _range_problems(schema, value, path)
@@ -73,7 +74,7 @@ def _object_problems(schema: dict[str, Any], value: Any, path: str) -> list[str]
     for name, item in value.items():
         if name not in properties:
             known = ", ".join(properties) or "none"
-            problems.append(f"{path} has unknown field {name!r}; known fields: {known}")
+            problems.append(f"{path} has unknown field {shown(name)}; known fields: {known}")
         else:
             problems.extend(schema_problems(properties[name], item, f"{path}.{name}"))
     return problems
@@ -82,8 +83,14 @@ def _object_problems(schema: dict[str, Any], value: Any, path: str) -> list[str]
 def _range_problems(schema: dict[str, Any], value: float, path: str) -> list[str]:
     low, high = schema.get("minimum"), schema.get("maximum")
     if (low is not None and value < low) or (high is not None and value > high):
-        return [f"{path} is {value}; allowed {low}..{high}"]
+        return [f"{path} is {shown(value)}; allowed {low}..{high}"]
     return []
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters so one bad argument stays one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _json_type(value: Any) -> str:
@@ -118,7 +125,7 @@ def calculate(expression: str) -> float:
         raise ToolError(f"expression is longer than {_MAX_EXPRESSION} characters; split it up")
     try:
         tree = ast.parse(expression.replace("$", "").replace(",", ""), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: null bytes or lone surrogates
         raise ToolError(f"{expression!r} is not arithmetic; use numbers, + - * / and ( )") from None
     value = _evaluate(tree.body)
     if not math.isfinite(value) or abs(value) > 1e12:

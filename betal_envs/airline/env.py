@@ -86,8 +86,8 @@ class AirlineEnv(Template):
     ``error``. The last step's info adds ``success``, ``failures`` (the reasons, in words),
     ``violations``, ``gold_actions`` (JSON actions) and ``requests`` (kind and whether it
     had to be refused). Reset info has ``policy``, ``tools`` (OpenAI tools format) and
-    ``turn_limit``. ``render_mode="ansi"`` gives the transcript; ``"rgb_array"`` a timeline
-    of turns, requests and outcome.
+    ``turn_limit``. ``render_mode="ansi"`` gives the transcript; ``"rgb_array"`` a labelled
+    timeline of turns, requests and outcome above the last lines of the conversation.
 
     ## Parameters
 
@@ -323,7 +323,16 @@ class AirlineEnv(Template):
 
     def _render_rgb(self) -> np.ndarray:
         turns = turn_kinds(self.events, self._violating_turns)
-        return picture(turns, self.max_steps, self._request_states(), self._outcome_name())
+        return picture(
+            turns,
+            self.max_steps,
+            self._request_states(),
+            self._outcome_name(),
+            title=f"{ENV_ID}: user {self.instance.user_id}, turn {self._steps} of {self.max_steps}",
+            kinds=[request.kind for request in self.instance.requests],
+            events=self.events,
+            reason=self._outcome[0] if self._outcome else "",
+        )
 
 
 if AirlineEnv.__doc__:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
-from betal_envs.airline.arguments import ToolError, calculate, schema_problems
+from betal_envs.airline.arguments import ToolError, calculate, schema_problems, shown
 from betal_envs.airline.records import (
     flight_record,
     method_record,
@@ -55,7 +55,7 @@ def _whole(amount: float) -> int | float:
 
 def _user(db: Database, user_id: str) -> User:
     if user_id not in db.users:
-        raise ToolError(f"no user has the id {user_id!r}; ask the user for their user id")
+        raise ToolError(f"no user has the id {shown(user_id)}; ask the user for their user id")
     return db.users[user_id]
 
 
@@ -63,7 +63,7 @@ def _reservation(db: Database, reservation_id: str, *, active: bool = True) -> R
     reservation = db.reservations.get(reservation_id)
     if reservation is None:
         raise ToolError(
-            f"no reservation has the id {reservation_id!r}; the user's reservation ids are "
+            f"no reservation has the id {shown(reservation_id)}; the user's reservation ids are "
             "listed by get_user"
         )
     if active and reservation.status != "active":
@@ -75,7 +75,7 @@ def _method(user: User, payment_id: str) -> PaymentMethod:
     if payment_id not in user.payment_methods:
         known = ", ".join(user.payment_methods) or "none"
         raise ToolError(
-            f"{user.user_id} has no payment method {payment_id!r}; their methods: {known}"
+            f"{user.user_id} has no payment method {shown(payment_id)}; their methods: {known}"
         )
     return user.payment_methods[payment_id]
 
@@ -368,7 +368,7 @@ def check_arguments(tool: Any, arguments: Any) -> None:
     """Raise :class:`ToolError` unless ``tool`` is known and ``arguments`` fit its schema."""
     if not isinstance(tool, str) or tool not in IMPLEMENTATIONS:
         hint = did_you_mean(tool, TOOL_NAMES) if isinstance(tool, str) else ""
-        raise ToolError(f"unknown tool {tool!r}.{hint} Tools: {', '.join(TOOL_NAMES)}.")
+        raise ToolError(f"unknown tool {shown(tool)}.{hint} Tools: {', '.join(TOOL_NAMES)}.")
     problems = schema_problems(PARAMETERS[tool], arguments)
     if problems:
         raise ToolError(f"bad arguments for {tool}: " + "; ".join(problems))

@@ -51,14 +51,16 @@ SPACE = ParameterSpace(
                  harder="higher"),
         IntParam("n_operations", "real operations applied in order", low=1, high=100,
                  default=10, harder="higher", log=True),
-        FloatParam("board_op_share", "share of operations that shift or rotate the whole board",
-                   low=0.0, high=1.0, default=0.2),
+        FloatParam("board_op_share", "share of operations that shift or rotate the whole board "
+                   "(each one moves every particle)", low=0.0, high=1.0, default=0.2,
+                   harder="higher"),
         FloatParam("rotation_share", "share of operations that are rotations rather than moves",
-                   low=0.0, high=1.0, default=0.3),
+                   low=0.0, high=1.0, default=0.3, harder="higher"),
         SubsetParam("angles", "rotation angles in degrees that may occur",
                     choices=(90, 180, 270), default=(90, 180, 270), harder="more"),
-        ChoiceParam("move_frame", "moves by compass direction or relative to the facing (harder)",
-                    choices=("absolute", "relative", "mixed"), default="relative"),
+        ChoiceParam("move_frame", "moves by compass direction, relative to the facing, or both",
+                    choices=("absolute", "mixed", "relative"), default="relative",
+                    harder="higher"),
         SubsetParam("question_kinds", "kinds of question that may be asked",
                     choices=QUESTION_KINDS, default=(POSITION,), harder="more"),
         IntParam("n_distractors", "sentences mixed in that change nothing", low=0, high=50,
@@ -139,10 +141,10 @@ class SpatialGridEnv(QuestionTemplate):
     | ``board_size`` | int | 3..24 | 6 | higher | cells per side |
     | ``n_particles`` | int | 1..8 | 2 | higher | particles on the board |
     | ``n_operations`` | int | 1..100 | 10 | higher | real operations |
-    | ``board_op_share`` | float | 0..1 | 0.2 | - | share of board shifts/rotations |
-    | ``rotation_share`` | float | 0..1 | 0.3 | - | share of rotations vs moves |
+    | ``board_op_share`` | float | 0..1 | 0.2 | higher | share of board shifts/rotations |
+    | ``rotation_share`` | float | 0..1 | 0.3 | higher | share of rotations vs moves |
     | ``angles`` | subset | 90, 180, 270 | all | more | rotation angles used |
-    | ``move_frame`` | choice | absolute, relative, mixed | relative | relative | move wording |
+    | ``move_frame`` | choice | absolute, mixed, relative | relative | higher | move wording |
     | ``question_kinds`` | subset | position, facing, relative | position | more | questions |
     | ``n_distractors`` | int | 0..50 | 0 | higher | sentences that change nothing |
     | ``wrap_around`` | bool | true/false | true | - | edges wrap (else block) |
@@ -268,4 +270,6 @@ class SpatialGridEnv(QuestionTemplate):
         return board_text(self.instance.size, particles, f"{ENV_ID}, {title}:")
 
     def _render_rgb(self) -> np.ndarray:
-        return board_picture(self.instance.size, self._shown()[1])
+        title, particles = self._shown()
+        caption = f"{title} ({len(self.instance.operations)} sentences)"
+        return board_picture(self.instance.size, particles, caption.capitalize())
