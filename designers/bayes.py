@@ -1,19 +1,24 @@
-"""The default designer: Bayesian optimisation with Optuna over the unit-encoded space.
+"""The default designer: Bayesian model-based tuning, needing no LLM.
 
-Every proposal rebuilds an Optuna study from the finished trials (point in the unit cube,
-gap as the objective) with a sampler seeded by ``(seed, iteration)``; this keeps the designer
-a pure function of its history, so interrupted runs resume to the same proposals. The first
-proposal is the template's defaults, which template authors choose to be of middling
-difficulty.
+Template authors declare which way each parameter makes instances harder. When they have,
+``bayes`` searches the *difficulty path* those declarations span (see
+:mod:`designers.difficulty_path`): a one-dimensional line from the easiest to the hardest
+corner of the space through the defaults. On it the student's rate is a falling curve, and a
+psychometric model of that curve (:mod:`designers.psychometric`: a logistic with a Gaussian
+prior on its slope, fitted locally) says where it crosses the target. Each proposal goes
+there; where a parameter jumps over the target, the search holds it and refines with the
+others (:mod:`designers.path_search`). The final choice pools each evaluated parameter set's
+own episodes with what the curve predicts for it, so it does not trust one noisy trial.
 
-After the first few proposals most of them are *rate-model steps*: a logistic model of rate
-against the unit-encoded parameters, fitted on every trial, is linear in the logit, so one
-secant step from the trial nearest the target lands where the model predicts the target.
-Every ``guided + 1``-th proposal is Optuna's, which keeps exploring the rest of the space.
+When no direction is declared (or with ``path=false``) it searches the whole unit-encoded
+space instead: every proposal rebuilds an Optuna study (GP or TPE sampler) from the finished
+trials, most proposals after the first few are secant steps of a logistic rate model over the
+whole space toward the target, and the final choice smooths each trial's rate with a Gaussian
+process (:mod:`designers.rate_model`).
 
-The final choice does not trust the single noisiest trial: each trial's rate is smoothed by a
-Gaussian process over logit rates that borrows strength from its neighbours (see
-:mod:`designers.rate_model`), and the trial whose smoothed rate is nearest the target wins.
+Either way the first proposal is the template's defaults, and every random choice is seeded
+by ``(seed, iteration)``: the designer is a pure function of its history, so an interrupted
+run resumes to the same proposals.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from typing import Any
 import numpy as np
 import optuna
 
-from designers.base import DESIGNERS, Designer, Proposal, Trial
+from designers.base import DESIGNERS, Designer, DesignTask, Proposal, Trial
+from designers.difficulty_path import DifficultyPath
+from designers.path_search import PathSearch, PathSettings
 from designers.random import iteration_rng
 from designers.rate_model import RateModel, gp_smoothed_rates, shrunk_rates, step_to_level
 
@@ -36,12 +43,17 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 SAMPLERS = ("gp", "tpe")
 CHOICES = ("gp", "pooled", "raw")
+PATH_CHOICES = ("trial", "crossing")
 
 
 @DESIGNERS.register("bayes")
 @dataclass
 class BayesDesigner(Designer):
-    """Optuna (GP or TPE sampler) minimising the gap; final choice from a rate model."""
+    """A psychometric curve along the difficulty path, or Optuna over the whole space.
+
+    The settings from ``path`` on steer the path search; those before it, the search of the
+    whole space (used when no parameter declares a direction, or with ``path=false``).
+    """
 
     sampler: str = field(default="gp", metadata={"doc": "Optuna sampler: 'gp' or 'tpe'"})
     startup: int = field(default=3, metadata={"doc": "random proposals before the model is used"})
@@ -71,6 +83,33 @@ class BayesDesigner(Designer):
         metadata={"doc": "kernel width around the step's start for the step's model; 0: global"},
     )
 
+    path: bool = field(
+        default=True,
+        metadata={
+            "doc": "search the difficulty path the parameters declare (Optuna and the rate "
+            "model of the whole space when false or when no direction is declared)"
+        },
+    )
+    slope: float = field(
+        default=3.0, metadata={"doc": "prior mean of the path curve's slope, logit per unit"}
+    )
+    slope_sd: float = field(default=10.0, metadata={"doc": "prior spread of that slope"})
+    bandwidth: float = field(
+        default=2.0, metadata={"doc": "width of the path curve's local kernel, in logits"}
+    )
+    path_step: float = field(default=0.75, metadata={"doc": "longest step along the path"})
+    refine: bool = field(
+        default=True,
+        metadata={"doc": "hold parameters that jump over the target and refine with the rest"},
+    )
+    path_choice: str = field(
+        default="trial",
+        metadata={
+            "doc": "final choice on the path: 'trial' (evaluated parameters the curve puts "
+            "nearest the target) or 'crossing' (the parameters where the curve crosses it)"
+        },
+    )
+
     name = "bayes"
 
     def __post_init__(self) -> None:
@@ -86,6 +125,29 @@ class BayesDesigner(Designer):
                 f"ridge={self.ridge}, max_step={self.max_step}, jitter={self.jitter}, "
                 f"locality={self.locality}"
             )
+        if self.path_choice not in PATH_CHOICES:
+            raise ValueError(f"path_choice must be one of {PATH_CHOICES}, got {self.path_choice!r}")
+        if self.slope_sd <= 0 or self.bandwidth <= 0 or self.path_step <= 0:
+            raise ValueError(
+                "slope_sd, bandwidth and path_step must be > 0; got "
+                f"slope_sd={self.slope_sd}, bandwidth={self.bandwidth}, "
+                f"path_step={self.path_step}"
+            )
+
+    def start(self, task: DesignTask) -> None:
+        super().start(task)
+        path = DifficultyPath(task.space)
+        self._path_search: PathSearch | None = None
+        if self.path and path.usable:
+            settings = PathSettings(
+                self.slope,
+                self.slope_sd,
+                self.bandwidth,
+                self.path_step,
+                self.path_choice,
+                self.refine,
+            )
+            self._path_search = PathSearch(path, task.target, settings)
 
     def propose(self, history: list[Trial]) -> Proposal:
         space = self.task.space
@@ -93,6 +155,8 @@ class BayesDesigner(Designer):
             return Proposal(space.defaults(), rationale="the template's defaults")
         seed = int(iteration_rng(self.task.seed, len(history), salt=3).integers(2**31))
         evaluated = [t for t in history if t.ok]
+        if self._path_search is not None:
+            return self._path_search.propose(evaluated, np.random.default_rng(seed))
         after_startup = len(evaluated) - self.startup
         if self.guided and after_startup >= 0 and after_startup % (self.guided + 1) < self.guided:
             stepped = self._model_step(evaluated, np.random.default_rng(seed))
@@ -172,6 +236,9 @@ class BayesDesigner(Designer):
         evaluated = [t for t in history if t.ok]
         if not evaluated:
             return None
+        if self._path_search is not None:
+            rng = iteration_rng(self.task.seed, len(history), salt=4)
+            return self.task.space.complete(self._path_search.recommend(evaluated, rng))
         rates = self._smoothed(evaluated)
         best = int(np.argmin(np.abs(rates - self.task.target)))
         logger.debug("smoothed rates %s; chose trial %d", np.round(rates, 3), best)

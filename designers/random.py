@@ -36,11 +36,14 @@ class RandomDesigner(Designer):
 class ReplayDesigner(Designer):
     """Random search with prioritised replay of near-target parameters.
 
-    With probability ``replay`` it picks an evaluated trial, favouring small gaps (weight
-    ``exp(-gap / temperature)``), and perturbs its unit-cube point with Gaussian noise of
-    scale ``sigma``; otherwise it samples uniformly, as in PLR's replay of useful levels.
+    The first ``warmup`` proposals are uniform samples, so that there is something worth
+    replaying. After that, with probability ``replay`` it picks an evaluated trial, favouring
+    small gaps (weight ``exp(-gap / temperature)``), and perturbs its unit-cube point with
+    Gaussian noise of scale ``sigma``; otherwise it samples uniformly, as in PLR's replay of
+    useful levels.
     """
 
+    warmup: int = field(default=4, metadata={"doc": "uniform proposals before any replay"})
     replay: float = field(default=0.7, metadata={"doc": "probability of replaying a trial"})
     sigma: float = field(default=0.1, metadata={"doc": "perturbation scale in the unit cube"})
     temperature: float = field(default=0.05, metadata={"doc": "softness of the gap priority"})
@@ -50,6 +53,8 @@ class ReplayDesigner(Designer):
     def __post_init__(self) -> None:
         if not 0.0 <= self.replay <= 1.0:
             raise ValueError(f"replay must be in [0, 1], got {self.replay}")
+        if self.warmup < 0:
+            raise ValueError(f"warmup must be >= 0, got {self.warmup}")
         if self.sigma < 0 or self.temperature <= 0:
             raise ValueError("sigma must be >= 0 and temperature > 0")
 
@@ -57,7 +62,7 @@ class ReplayDesigner(Designer):
         rng = iteration_rng(self.task.seed, len(history), salt=2)
         evaluated = [t for t in history if t.ok]
         space = self.task.space
-        if not evaluated or rng.random() >= self.replay:
+        if len(history) < self.warmup or not evaluated or rng.random() >= self.replay:
             return Proposal(space.sample(rng), rationale="uniform sample")
         weights = np.array([math.exp(-t.gap / self.temperature) for t in evaluated])
         parent = evaluated[int(rng.choice(len(evaluated), p=weights / weights.sum()))]

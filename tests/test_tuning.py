@@ -27,7 +27,10 @@ def _trials(path: Path) -> list[dict]:
     return [_without_wall(json.loads(line)) for line in (path / TRIALS).read_text().splitlines()]
 
 
-@pytest.mark.parametrize("designer", ["random", "random-replay", "bayes", "bayes:sampler=tpe"])
+@pytest.mark.parametrize(
+    "designer",
+    ["random", "random-replay", "bayes", "bayes:path=false", "bayes:path=false,sampler=tpe"],
+)
 def test_every_designer_runs_the_loop_and_verifies_its_choice(designer: str, tmp_path: Path):
     config = TuningConfig(
         TOY_ID, target=0.3, designer=designer, iterations=6, episodes=40, eval_episodes=200
