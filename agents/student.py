@@ -12,6 +12,7 @@ raises :class:`StudentFailure`, and the episode is recorded as failed with that 
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -75,5 +76,13 @@ class Student(ABC):
         return type(self).act_async is not Student.act_async
 
     def describe(self) -> str:
-        """The student's spec with its settings, for logs and run records."""
-        return self.name
+        """The student's spec with the settings that differ from their defaults, for logs and
+        run records (subclasses may name every setting)."""
+        if not dataclasses.is_dataclass(self):
+            return self.name
+        changed = [
+            f"{f.name}={getattr(self, f.name)}"
+            for f in dataclasses.fields(self)
+            if f.default is not dataclasses.MISSING and getattr(self, f.name) != f.default
+        ]
+        return f"{self.name}:{','.join(changed)}" if changed else self.name

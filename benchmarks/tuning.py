@@ -6,9 +6,14 @@ reports, per template, designer and target, the mean verification gap ``|rate - 
 over seeds with a 95 % t-interval, the episodes used and the invalid proposals. A last table
 averages over targets and compares every designer with ``random``.
 
+Students are each template's default reference student unless ``--students`` names others
+(``openai:model=NAME`` for an LLM, separated by spaces). When ``OPENAI_BASE_URL`` is set the
+default designers also include the paper's LLM designers (``llm``, ``llm-oneshot``,
+``best-of-n``), on the model ``$BETAL_LLM_MODEL`` names (the designer's default otherwise);
+without it, LLM designers run only when named in ``--designers``.
+
 Each run keeps its run directory under ``--runs``; a rerun skips runs that already hold a
-``result.json``, so an interrupted sweep continues where it stopped. LLM designers run only
-when named in ``--designers`` (and need ``OPENAI_BASE_URL`` or ``OPENAI_API_KEY``).
+``result.json``, so an interrupted sweep continues where it stopped.
 
 ``--backend ray [--address ADDR]`` runs every run as a Ray task on the cluster's CPUs instead
 of in ``--workers`` local processes; only this script writes the run directories, which come
@@ -30,7 +35,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -56,13 +61,28 @@ OFFLINE_TEMPLATES = (
 )
 
 
+NON_LLM_DESIGNERS = "random random-replay bayes"
+LLM_DESIGNERS = ("llm", "llm-oneshot", "best-of-n")
+
+
+def default_designers() -> str:
+    """The non-LLM designers, and the LLM ones too when a server is configured."""
+    if not os.environ.get("OPENAI_BASE_URL"):
+        return NON_LLM_DESIGNERS
+    model = os.environ.get("BETAL_LLM_MODEL")
+    named = [f"{name}:model={model}" if model else name for name in LLM_DESIGNERS]
+    return " ".join([NON_LLM_DESIGNERS, *named])
+
+
 @dataclass
 class Sweep:
     """Settings of the sweep; each becomes a ``--flag``."""
 
     templates: str = ",".join(t for t in OFFLINE_TEMPLATES if t in TEMPLATES)
     #: Designer specs separated by spaces (a spec's own settings are separated by commas).
-    designers: str = "random random-replay bayes"
+    designers: str = field(default_factory=default_designers)
+    #: Student specs separated by spaces; empty: each template's default reference student.
+    students: str = ""
     targets: str = "0.25,0.5,0.75,0.9"
     seeds: int = 5
     iterations: int = 10
@@ -82,6 +102,7 @@ class Sweep:
                 template,
                 target=float(target),
                 designer=designer,
+                student=student,
                 iterations=self.iterations,
                 episodes=self.episodes,
                 eval_episodes=self.eval_episodes,
@@ -89,6 +110,7 @@ class Sweep:
             )
             for template in _items(self.templates)
             for designer in self.designer_specs()
+            for student in self.students.split() or [None]
             for target in _items(self.targets)
             for seed in range(self.seeds)
         ]
@@ -102,8 +124,15 @@ class Sweep:
 
     def run_dir(self, config: TuningConfig) -> Path:
         name = config.env_id.split("/")[-1]
-        designer = config.designer.replace(":", "_").replace(",", "_").replace("=", "-")
+        designer = _slug(config.designer)
+        if self.students:
+            designer = f"{designer}/{_slug(config.student or 'default')}"
         return Path(self.runs) / name / designer / f"target{config.target:g}" / f"seed{config.seed}"
+
+
+def _slug(spec: str) -> str:
+    """A spec as a folder name."""
+    return spec.replace(":", "_").replace(",", "_").replace("=", "-").replace("/", "-")
 
 
 def _items(text: str) -> list[str]:
@@ -117,8 +146,8 @@ def markdown(results: list[dict[str, Any]], sweep: Sweep, wall_s: float) -> str:
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {_machine()}; "
         f"{sweep.iterations} iterations of {sweep.episodes} episodes, verification on "
         f"{sweep.eval_episodes} fresh instances, seeds 0..{sweep.seeds - 1}; {wall_s:.0f} s "
-        "of wall time for the runs made now. Students: each template's default reference "
-        "student (no LLM). Gap = |verified rate - target|; 95 % t-interval over runs. Command: "
+        f"of wall time for the runs made now. Students: {_students(sweep)}. "
+        "Gap = |verified rate - target|; 95 % t-interval over runs. Command: "
         f"`python benchmarks/tuning.py {' '.join(sys.argv[1:])}`.",
         "",
         "## Mean verification gap over all targets",
@@ -132,6 +161,12 @@ def markdown(results: list[dict[str, Any]], sweep: Sweep, wall_s: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _students(sweep: Sweep) -> str:
+    if not sweep.students:
+        return "each template's default reference student (no LLM)"
+    return ", ".join(f"`{spec}`" for spec in sweep.students.split())
+
+
 def _machine() -> str:
     return f"CPython {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
 
@@ -139,9 +174,8 @@ def _machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     for f in fields(Sweep):
-        parser.add_argument(
-            f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default
-        )
+        default = f.default_factory() if f.default is MISSING else f.default
+        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(default), default=default)
     sweep = Sweep(**vars(parser.parse_args(argv)))
     configs = sweep.configs()
     try:
@@ -162,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     wall_s = time.perf_counter() - started
+    if sweep.students:
+        # Rows are per template and student, so that each student is compared with random.
+        results = [{**r, "env": f"{r['env']} · {r['student']}"} for r in results]
     text = markdown(results, sweep, wall_s)
     out = Path(sweep.out)
     out.parent.mkdir(parents=True, exist_ok=True)
