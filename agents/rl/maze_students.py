@@ -7,7 +7,8 @@
   and takes a random action with probability ``epsilon``. The two knobs make a family of
   weaker and stronger students without any training.
 * ``maze-random``: uniformly random actions, the floor every learner must beat.
-* ``maze-ppo``: a stable-baselines3 policy saved by :mod:`agents.rl.ppo`.
+* ``maze-ppo``: a stable-baselines3 policy saved by :mod:`agents.rl.ppo` (it is shown its
+  previous action when it was trained with it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from agents.registry import STUDENTS
+from agents.rl.observation import PREVIOUS_ACTION, no_action_yet, takes_previous_action
 from agents.student import Episode, Student
 from betal_envs.errors import SpecError
 from betal_envs.maze.env import MAX_VIEW, MAZE_ID, VIEW_SHAPE
@@ -181,10 +183,16 @@ class MazePPOStudent(Student):
         from stable_baselines3 import PPO
 
         self._model = PPO.load(self.path, device="cpu")
+        self._previous = takes_previous_action(self._model.observation_space)
 
     def describe(self) -> str:
         return f"{self.name}:path={self.path}"
 
     def act(self, observation: Any, info: dict[str, Any], episode: Episode) -> int:
+        if self._previous:
+            space = self._model.observation_space
+            previous = episode.memory.get(PREVIOUS_ACTION, no_action_yet(space))
+            observation = {**observation, PREVIOUS_ACTION: previous}
         action, _ = self._model.predict(observation, deterministic=self.deterministic)
+        episode.memory[PREVIOUS_ACTION] = int(action)
         return int(action)

@@ -1,7 +1,8 @@
 """Training a stable-baselines3 PPO student under a curriculum, and measuring it on fixed levels.
 
-:func:`train` runs PPO on the maze's array observations with the curriculum choosing every
-episode's task, and evaluates the policy on held-out levels at regular intervals (the
+:func:`train` runs PPO on the maze's array observations (with the student's previous action
+added, see :mod:`agents.rl.observation`) with the curriculum choosing every episode's task,
+and evaluates the policy on held-out levels at regular intervals (the
 learning curve). :func:`solve_levels` plays a policy on given levels, all at once in one
 vector env, so that evaluation costs one batched forward pass per step.
 """
@@ -21,6 +22,7 @@ from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from agents.rl.curricula import CURRICULA
+from agents.rl.observation import PreviousAction, takes_previous_action
 from agents.rl.tasks import Curriculum, CurriculumCallback, make_curriculum_env
 from betal_envs.maze.env import MAZE_ID
 from betal_envs.maze.level import Level
@@ -41,6 +43,8 @@ class PPOSettings:
     gae_lambda: float = 0.95
     ent_coef: float = 0.01
     net_arch: tuple[int, ...] = (64, 64)
+    #: Show the policy its previous action (see :mod:`agents.rl.observation`).
+    previous_action: bool = True
 
 
 @dataclass
@@ -79,9 +83,11 @@ def solve_levels(
             sampling is the default.
     """
 
+    with_previous = takes_previous_action(model.observation_space)
+
     def build(level: Level) -> gym.Env:
         env = gym.make(MAZE_ID, params=dict(params or {}), obs_mode="array", level=level)
-        return env
+        return PreviousAction(env) if with_previous else env
 
     copies = [level for level in levels for _ in range(episodes)]
     vec = DummyVecEnv([lambda level=level: build(level) for level in copies])
@@ -160,7 +166,7 @@ def train(
     if isinstance(curriculum, str):
         curriculum = CURRICULA.build(curriculum)
     curriculum.start(MAZE_ID, dict(params or {}), seed)
-    env = make_curriculum_env(curriculum, settings.n_envs)
+    env = make_curriculum_env(curriculum, settings.n_envs, settings.previous_action)
     env.seed(seed)
     model = PPO(
         "MultiInputPolicy",

@@ -93,9 +93,12 @@ class MazeEnv(Template):
     | `view_size` | choice | 3, 5, 7 | 5 | side of the square window the agent sees | lower |
     | `step_limit` | int | 10..500 | 36 | steps before the episode is cut off | lower |
 
-    Parameters act on generated levels; an explicit level ignores the first three. The
-    defaults are of middling difficulty: the default student ``maze-bfs`` solves about half
-    of their instances.
+    Parameters act on generated levels; an explicit level ignores the first three. When the
+    wall density leaves no cell far enough from the start, the start moves to a corner and
+    the walls are thinned until one is, so the densest grids with the farthest goals hold
+    long paths through fewer walls (see :mod:`betal_envs.maze.generator`). The defaults are
+    of middling difficulty: the default student ``maze-bfs`` solves about half of their
+    instances.
 
     ## Observations
 

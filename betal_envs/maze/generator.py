@@ -1,10 +1,11 @@
 """Maze levels from parameters and a seed, and small edits of existing levels.
 
 :func:`generate_level` scatters walls at random and puts the goal at least
-``min_goal_distance`` moves from the start. Every level it returns is solvable: when a few
-random layouts give no goal far enough away, it carves a corridor through the last layout
-between two cells whose Manhattan distance is large enough (a path can never be shorter than
-that distance, so the requirement still holds).
+``min_goal_distance`` moves from the start. Every level it returns is solvable. When a few
+random layouts give no goal far enough away, it puts the start in a corner (where the
+farthest cells are farthest) and thins the walls step by step until one is: a grid whose
+wall density makes the distance impossible gets the densest walls that still allow it,
+never a hand-made corridor that would be easier to follow than the noise it replaces.
 
 :func:`mutate_level` makes the small edits ACCEL applies to replayed levels: toggle a wall,
 move the goal. It never returns an unsolvable level.
@@ -19,8 +20,12 @@ import numpy as np
 
 from betal_envs.maze.level import FACINGS, Level, distance_map, is_solvable
 
-#: Random layouts tried before a corridor is carved.
+#: Random layouts tried at the requested wall density.
 ATTEMPTS = 20
+#: Steps by which the walls are thinned (to none at the last) when those layouts fail.
+THINNING = 10
+#: Layouts tried at each thinned density.
+TRIES_PER_STEP = 3
 
 
 def reachable_distance(size: int, min_goal_distance: int) -> int:
@@ -39,36 +44,37 @@ def generate_level(params: Mapping[str, Any], rng: np.random.Generator) -> Level
     size = int(params["size"])
     density = float(params["wall_density"])
     distance = reachable_distance(size, params["min_goal_distance"])
-    walls = np.zeros((size, size), dtype=bool)
     for _ in range(ATTEMPTS):
-        walls = rng.random((size, size)) < density
+        level = _layout(size, density, distance, rng, corner=False)
+        if level is not None:
+            return level
+    for step in range(1, THINNING + 1):
+        for _ in range(TRIES_PER_STEP):
+            thinned = density * (1 - step / THINNING)
+            level = _layout(size, thinned, distance, rng, corner=True)
+            if level is not None:
+                return level
+    raise RuntimeError(
+        f"no cell of a {size}x{size} grid lies {distance} moves from a corner; "
+        "use a size of at least 2."
+    )
+
+
+def _layout(
+    size: int, density: float, distance: int, rng: np.random.Generator, corner: bool
+) -> Level | None:
+    """One random layout with a goal at least ``distance`` moves away, or ``None``."""
+    walls = rng.random((size, size)) < density
+    if corner:
+        start = (int(rng.integers(2)) * (size - 1), int(rng.integers(2)) * (size - 1))
+    else:
         start = (int(rng.integers(size)), int(rng.integers(size)))
-        walls[start] = False
-        distances = distance_map(walls, start)
-        candidates = np.argwhere(distances >= distance)
-        if len(candidates):
-            goal = tuple(candidates[rng.integers(len(candidates))])
-            return Level(walls, start, int(rng.integers(len(FACINGS))), goal)
-    return _carve(walls, distance, rng)
-
-
-def _carve(walls: np.ndarray, distance: int, rng: np.random.Generator) -> Level:
-    """Open a staircase corridor between two cells at least ``distance`` apart (Manhattan)."""
-    size = walls.shape[0]
-    start, goal = (0, 0), (size - 1, size - 1)
-    for _ in range(100):
-        a, b = rng.integers(size, size=2), rng.integers(size, size=2)
-        if abs(int(a[0]) - int(b[0])) + abs(int(a[1]) - int(b[1])) >= distance:
-            start, goal = (int(a[0]), int(a[1])), (int(b[0]), int(b[1]))
-            break
-    walls = walls.copy()
-    moves = [(int(np.sign(goal[0] - start[0])), 0)] * abs(goal[0] - start[0])
-    moves += [(0, int(np.sign(goal[1] - start[1])))] * abs(goal[1] - start[1])
-    row, col = start
-    walls[row, col] = False
-    for index in rng.permutation(len(moves)):
-        row, col = row + moves[index][0], col + moves[index][1]
-        walls[row, col] = False
+    walls[start] = False
+    distances = distance_map(walls, start)
+    candidates = np.argwhere(distances >= distance)
+    if not len(candidates):
+        return None
+    goal = tuple(candidates[rng.integers(len(candidates))])
     return Level(walls, start, int(rng.integers(len(FACINGS))), goal)
 
 
