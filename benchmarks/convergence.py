@@ -20,10 +20,11 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import statistics
 import sys
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -110,8 +111,18 @@ def main(argv: list[str] | None = None) -> int:
                     where = (Path(args.runs) / template.split("/")[-1] / f"free-{size}"
                              / f"target{target:g}" / f"seed{seed}")  # fmt: skip
                     jobs.append((template, size, target, config, where))
+    results: list[dict] = [{} for _ in jobs]
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        results = list(pool.map(run_or_load, [j[3] for j in jobs], [j[4] for j in jobs]))
+        futures = {pool.submit(run_or_load, j[3], j[4]): number for number, j in enumerate(jobs)}
+        for done, future in enumerate(as_completed(futures), 1):
+            number = futures[future]
+            results[number] = future.result()
+            template, size, target, _, _ = jobs[number]
+            print(
+                f"[{done}/{len(jobs)}] {template} {size} free, target {target:g}: gap "
+                f"{run_gap(results[number]):.3f}",
+                file=sys.stderr,
+            )
 
     curves: dict[tuple[str, str], list[list[float]]] = defaultdict(list)
     finals: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -119,12 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         curves[(template, size)].append(best_gap_curve(where, target))
         finals[(template, size)].append(result)
 
+    command = shlex.join(["python", "benchmarks/convergence.py", *sys.argv[1:]])
     lines = [
         "# Convergence against the size of the space",
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on CPython "
-        f"{platform.python_version()}, {os.cpu_count()} CPUs, with `python "
-        f"benchmarks/convergence.py {' '.join(sys.argv[1:])}`. Designer `{args.designer}`, "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, with "
+        f"`{command}`. Designer `{args.designer}`, "
         f"targets {args.targets}, {args.seeds} seeds, 10 iterations of 50 episodes and "
         "verification on 500; the parameters not free stay at their defaults. Best search "
         "gap: the smallest |rate - target| among the trials so far, averaged over runs.",

@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import sys
 import time
 from dataclasses import MISSING, asdict, dataclass, field, fields
@@ -148,7 +149,7 @@ def markdown(results: list[dict[str, Any]], sweep: Sweep, wall_s: float) -> str:
         f"{sweep.eval_episodes} fresh instances, seeds 0..{sweep.seeds - 1}; {wall_s:.0f} s "
         f"of wall time for the runs made now. Students: {_students(sweep)}. "
         "Gap = |verified rate - target|; 95 % t-interval over runs. Command: "
-        f"`python benchmarks/tuning.py {' '.join(sys.argv[1:])}`.",
+        f"`{shlex.join(['python', 'benchmarks/tuning.py', *sys.argv[1:]])}`.",
         "",
         "## Mean verification gap over all targets",
         "",

@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--out", default="report", help="folder for report.md and plots (default: report)"
     )
+    report.add_argument(
+        "--no-run-plots",
+        dest="run_plots",
+        action="store_false",
+        help="leave out the plot of each run (a large sweep's report stays small)",
+    )
     return parser
 
 

@@ -71,7 +71,7 @@ def _run_name(run: Run, root: Path) -> str:
         return str(run.path)
 
 
-def _runs_table(runs: list[Run], names: list[str], plots: list[str]) -> list[str]:
+def _runs_table(runs: list[Run], names: list[str], plots: list[str | None]) -> list[str]:
     lines = [
         "| run | template | designer | student | target | verified rate (95 % CI) | gap "
         "| episodes | tokens | invalid / proposals | plot |",
@@ -88,7 +88,7 @@ def _runs_table(runs: list[Run], names: list[str], plots: list[str]) -> list[str
         lines.append(
             f"| {name} | {r['env']} | {r['designer']} | {r['student']} | {r['target']:.2f} "
             f"| {verified} | {gap} | {r['episodes_used']} | {r.get('tokens', 0)} "
-            f"| {r['invalid_proposals']} / {r['trials']} | [rate]({plot}) |"
+            f"| {r['invalid_proposals']} / {r['trials']} | {f'[rate]({plot})' if plot else '-'} |"
         )
     return lines
 
@@ -120,17 +120,24 @@ def _plot_gaps(path: Path, template: str, rows: list[dict[str, Any]]) -> None:
     plt.close(figure)
 
 
-def write_report(runs: list[Run], out: Path) -> Path:
-    """Write ``out/report.md`` and its plots; return the report's path."""
+def write_report(runs: list[Run], out: Path, run_plots: bool = True) -> Path:
+    """Write ``out/report.md`` and its plots; return the report's path.
+
+    With ``run_plots=False`` the plot of rate per iteration of each run is left out; the
+    tables and the gap plots per template are written all the same.
+    """
     plots = out / "plots"
     plots.mkdir(parents=True, exist_ok=True)
     root = Path.cwd().resolve()
     names = [_run_name(run, root) for run in runs]
-    run_plots = []
+    rate_plots: list[str | None] = []
     for number, run in enumerate(runs):
+        if not run_plots:
+            rate_plots.append(None)
+            continue
         plot = plots / f"run{number:03d}-rate.png"
         plot_run(plot, run.trials, run.result)
-        run_plots.append(str(plot.relative_to(out)))
+        rate_plots.append(str(plot.relative_to(out)))
 
     results = [run.result for run in runs]
     target_rows = by_target(results)
@@ -172,7 +179,7 @@ def write_report(runs: list[Run], out: Path) -> Path:
             f"| {sum(r['episodes_used'] for r in group)} | {sum(r.get('tokens', 0) for r in group)} "
             f"| ${sum(r.get('cost', 0.0) for r in group):.4f} |"
         )
-    lines += ["", "## Runs", "", *_runs_table(runs, names, run_plots), ""]
+    lines += ["", "## Runs", "", *_runs_table(runs, names, rate_plots), ""]
     report = out / "report.md"
     report.write_text("\n".join(lines))
     return report
@@ -181,6 +188,6 @@ def write_report(runs: list[Run], out: Path) -> Path:
 def run_report(args: argparse.Namespace) -> int:
     """The ``betal report`` command."""
     runs = find_runs(args.runs)
-    report = write_report(runs, Path(args.out))
+    report = write_report(runs, Path(args.out), run_plots=args.run_plots)
     print(f"wrote {report} from {len(runs)} run(s)", file=sys.stderr)
     return 0

@@ -72,13 +72,24 @@ def by_target(results: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+#: The template column of the rows that pool every template of a sweep.
+ALL_TEMPLATES = "all templates"
+
+
 def by_designer(results: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (template, designer) over all targets, with the ratio to ``random``."""
+    """One row per (template, designer) over all targets, with the ratio to ``random``.
+
+    When the runs cover more than one template, one more row per designer pools all its runs
+    (template :data:`ALL_TEMPLATES`): the figure a user who tunes every template would see.
+    """
     gaps: dict[tuple[str, str], list[float]] = defaultdict(list)
     for result in results:
         gaps[(result["env"], result["designer"])].append(run_gap(result))
+    if len({env for env, _ in gaps}) > 1:
+        for (_, designer), values in list(gaps.items()):
+            gaps[(ALL_TEMPLATES, designer)].extend(values)
     rows = []
-    for (env, designer), values in sorted(gaps.items()):
+    for (env, designer), values in sorted(gaps.items(), key=_all_last):
         mean, half = mean_interval(values)
         baseline = gaps.get((env, "random"))
         rows.append(
@@ -93,6 +104,11 @@ def by_designer(results: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _all_last(item: tuple[tuple[str, str], list[float]]) -> tuple[bool, str, str]:
+    (env, designer), _ = item
+    return env == ALL_TEMPLATES, env, designer
 
 
 def designer_table(rows: list[dict[str, Any]]) -> list[str]:

@@ -8,7 +8,6 @@ sense count.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,17 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.benchmark_scripts import load_benchmark
+
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "benchmarks" / "throughput.py"
 SPATIAL = "BeTaL/SpatialGrid-v0"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("benchmark_throughput", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("throughput")
 
 
 def test_a_short_run_writes_every_figure_of_each_case(tmp_path: Path, capsys):

@@ -49,6 +49,18 @@ def test_report_of_one_run(sweep, tmp_path: Path):
     assert "1 run(s)" in text and f"{results[2].eval_rate:.3f}" in text
 
 
+def test_a_large_sweep_can_leave_out_the_plot_of_each_run(sweep, tmp_path: Path):
+    root, results = sweep
+    out = tmp_path / "small"
+    assert main(["report", str(root), "--out", str(out), "--no-run-plots"]) == 0
+    assert [p.name for p in (out / "plots").glob("*.png")] == [
+        f"gap-{TOY_ID.replace('/', '_')}.png"
+    ]
+    text = (out / "report.md").read_text()
+    assert "[rate](" not in text
+    assert all(f"{r.eval_rate:.3f}" in text for r in results)
+
+
 def test_a_folder_without_runs_is_one_clear_error(tmp_path: Path, capsys):
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "r")]) == 2
     assert "holds no finished run" in capsys.readouterr().err
