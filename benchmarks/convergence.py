@@ -24,13 +24,13 @@ import shlex
 import statistics
 import sys
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from agents.backends import make_backend  # noqa: E402
 from betal_envs.registration import template_class  # noqa: E402
 from designers.summary import mean_interval, run_gap  # noqa: E402
 from designers.sweep import run_or_load  # noqa: E402
@@ -111,18 +111,17 @@ def main(argv: list[str] | None = None) -> int:
                     where = (Path(args.runs) / template.split("/")[-1] / f"free-{size}"
                              / f"target{target:g}" / f"seed{seed}")  # fmt: skip
                     jobs.append((template, size, target, config, where))
+    backend = make_backend("local", workers=args.workers)
     results: list[dict] = [{} for _ in jobs]
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        futures = {pool.submit(run_or_load, j[3], j[4]): number for number, j in enumerate(jobs)}
-        for done, future in enumerate(as_completed(futures), 1):
-            number = futures[future]
-            results[number] = future.result()
-            template, size, target, _, _ = jobs[number]
-            print(
-                f"[{done}/{len(jobs)}] {template} {size} free, target {target:g}: gap "
-                f"{run_gap(results[number]):.3f}",
-                file=sys.stderr,
-            )
+    finished = backend.map_unordered(run_or_load, [(j[3], j[4]) for j in jobs])
+    for done, (number, result) in enumerate(finished, 1):
+        results[number] = result
+        template, size, target, _, _ = jobs[number]
+        print(
+            f"[{done}/{len(jobs)}] {template} {size} free, target {target:g}: gap "
+            f"{run_gap(result):.3f}",
+            file=sys.stderr,
+        )
 
     curves: dict[tuple[str, str], list[list[float]]] = defaultdict(list)
     finals: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -141,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         "verification on 500; the parameters not free stay at their defaults. Best search "
         "gap: the smallest |rate - target| among the trials so far, averaged over runs.",
     ]
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     record = []
     for template in dict.fromkeys(j[0] for j in jobs):
         lines += [
@@ -169,11 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             record.append({"template": template, "free": size, "parameters": names,
                            "best_gap_curve": curve, "eval_gap": gap, "eval_gap_ci": half})  # fmt: skip
-        plot = Path(args.out).parent / f"convergence-{template.split('/')[-1]}.png"
+        plot = out.parent / f"convergence-{template.split('/')[-1]}.png"
         _plot(plot, template, mean_curves)
         lines += ["", f"![{template}]({plot.name})"]
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     text = "\n".join(lines) + "\n"
     out.with_suffix(".md").write_text(text)
     out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")

@@ -130,14 +130,12 @@ def write_report(runs: list[Run], out: Path, run_plots: bool = True) -> Path:
     plots.mkdir(parents=True, exist_ok=True)
     root = Path.cwd().resolve()
     names = [_run_name(run, root) for run in runs]
-    rate_plots: list[str | None] = []
-    for number, run in enumerate(runs):
-        if not run_plots:
-            rate_plots.append(None)
-            continue
-        plot = plots / f"run{number:03d}-rate.png"
-        plot_run(plot, run.trials, run.result)
-        rate_plots.append(str(plot.relative_to(out)))
+    rate_plots: list[str | None] = [None] * len(runs)
+    if run_plots:
+        for number, run in enumerate(runs):
+            plot = plots / f"run{number:03d}-rate.png"
+            plot_run(plot, run.trials, run.result)
+            rate_plots[number] = str(plot.relative_to(out))
 
     results = [run.result for run in runs]
     target_rows = by_target(results)

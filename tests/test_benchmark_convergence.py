@@ -11,12 +11,8 @@ from tests.toy_template import TOY_ID, install
 install()
 
 
-def load_script():
-    return load_benchmark("convergence")
-
-
 def test_one_row_per_size_with_progress_and_a_plot(tmp_path: Path, capsys):
-    script = load_script()
+    script = load_benchmark("convergence")
     args = [
         "--templates", TOY_ID, "--targets", "0.5", "--seeds", "1", "--workers", "1",
         "--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "convergence"),

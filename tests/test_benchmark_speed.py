@@ -22,12 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SPATIAL = "BeTaL/SpatialGrid-v0"
 
 
-def load_script():
-    return load_benchmark("throughput")
-
-
 def test_a_short_run_writes_every_figure_of_each_case(tmp_path: Path, capsys):
-    script = load_script()
+    script = load_benchmark("throughput")
     args = ["--seconds", "0.02", "--only", "SpatialGrid-v0", "--out", str(tmp_path)]
     assert script.main(args) == 0
 
@@ -45,7 +41,9 @@ def test_a_short_run_writes_every_figure_of_each_case(tmp_path: Path, capsys):
 
 def test_an_unknown_template_is_refused_with_the_near_name(tmp_path: Path, capsys):
     with pytest.raises(SystemExit) as stopped:
-        load_script().main(["--only", "BeTaL/SpatialGird-v0", "--out", str(tmp_path)])
+        load_benchmark("throughput").main(
+            ["--only", "BeTaL/SpatialGird-v0", "--out", str(tmp_path)]
+        )
     assert stopped.value.code == 2
     assert "Did you mean 'BeTaL/SpatialGrid-v0'?" in capsys.readouterr().err
     assert not (tmp_path / "throughput.md").exists()
